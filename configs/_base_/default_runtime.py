@@ -1,0 +1,18 @@
+# Runtime shared by every mmvmt config (mirrors mmseg's default_runtime).
+default_scope = 'mmseg'
+custom_imports = dict(imports=['mmvmt'], allow_failed_imports=False)
+env_cfg = dict(
+    cudnn_benchmark=True,
+    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
+    dist_cfg=dict(backend='nccl'),
+)
+vis_backends = [dict(type='LocalVisBackend')]
+visualizer = dict(
+    type='SegLocalVisualizer', vis_backends=vis_backends, name='visualizer')
+log_processor = dict(by_epoch=False)
+log_level = 'INFO'
+load_from = None
+resume = False
+# Loads trainable-only checkpoints on top of the pretrained backbone; with
+# `tools/train.py --adapter-only` it also saves them.
+custom_hooks = [dict(type='TrainableCheckpointHook', trainable_only=False)]

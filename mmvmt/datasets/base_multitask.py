@@ -1,0 +1,199 @@
+"""Base class of the multi-task datasets: one image, one map per task.
+
+Why :class:`mmseg.datasets.BaseSegDataset` and not mmengine's
+``BaseDataset``: mmseg's tools, visualiser and hooks expect its metainfo
+(``classes``, ``palette``, ``reduce_zero_label``, ``label_map``) and its
+``test_mode`` checks, which we inherit for the ``semseg`` task. Only
+:meth:`load_data_list` is replaced, because every sample carries one file
+per task instead of a single segmentation map.
+"""
+from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, \
+    Tuple, Union
+
+import mmengine
+import mmengine.fileio as fileio
+from mmseg.datasets import BaseSegDataset
+
+from ..tasks import check_tasks, get_task
+
+__all__ = ['TaskAnnotation', 'BaseMultiTaskDataset']
+
+
+class TaskAnnotation(NamedTuple):
+    """Where a task's ground truth of image ``<id>`` lives on disk.
+
+    Args:
+        dirs: Candidate folders relative to ``data_root``; for each image
+            the first folder holding ``<id><suffix>`` wins.
+        suffix: File suffix, e.g. ``'.png'``.
+        decoder: Name of the decoder in
+            :data:`mmvmt.datasets.transforms.loading.ANN_DECODERS`.
+        converted: Whether the files are produced by the dataset's
+            converter (``CONVERTER``) from raw annotations.
+    """
+
+    dirs: Tuple[str, ...]
+    suffix: str
+    decoder: str
+    converted: bool = False
+
+
+class BaseMultiTaskDataset(BaseSegDataset):
+    """Multi-task dataset listing an image and one file per requested task.
+
+    Subclasses set the class attributes below. Each data info holds
+    ``img_path``, ``<task>_path`` for each task, ``ann_decoders`` (task ->
+    decoder name, read by ``LoadMultiTaskAnnotations``), ``tasks``,
+    ``seg_fields`` (empty), ``reduce_zero_label`` (False: zero-label
+    reduction is the decoder's job) and ``sample_idx``.
+
+    Metainfo: ``classes``/``palette`` of the ``semseg`` task (for mmseg
+    tools), ``task_classes`` (task -> class names for every class-map task
+    of the dataset; the metric reads it) and ``tasks`` (the requested
+    tasks).
+
+    Args:
+        data_root: Dataset root folder.
+        split: Split name; its image ids are read from ``SPLIT_FILE``.
+            Defaults to ``'train'``.
+        tasks: Tasks to load; defaults to ``DEFAULT_TASKS``.
+        pipeline: Processing pipeline. Defaults to ``()``.
+        metainfo: Extra metainfo. Class subsets (a different ``classes``
+            list) are not supported.
+        test_mode: Whether the dataset is used for testing.
+        backend_args: File backend arguments (mmengine.fileio).
+        **kwargs: Other arguments of :class:`mmengine.dataset.BaseDataset`
+            (``indices``, ``serialize_data``, ``lazy_init``,
+            ``max_refetch``, ``filter_cfg``).
+
+    Raises:
+        KeyError: On an unknown task name.
+        ValueError: On a task the dataset does not provide, or a class
+            subset in ``metainfo``.
+        FileNotFoundError: On a missing root, split file, image or
+            annotation file (the message names it; for converted
+            annotations it gives the converter command).
+    """
+
+    #: Split file relative to ``data_root``; ``{split}`` is substituted.
+    SPLIT_FILE: str = ''
+    #: Image folder relative to ``data_root`` and image suffix.
+    IMG_DIR: str = ''
+    IMG_SUFFIX: str = '.jpg'
+    #: Task -> :class:`TaskAnnotation`: the tasks the dataset provides.
+    TASK_ANNS: Dict[str, TaskAnnotation] = {}
+    #: Tasks loaded when ``tasks`` is not given.
+    DEFAULT_TASKS: Tuple[str, ...] = ()
+    #: Converter producing the ``converted`` annotations (maps the data
+    #: root to the command line), if any.
+    CONVERTER: Optional[Callable[[str], str]] = None
+
+    def __init__(self,
+                 data_root: str,
+                 split: str = 'train',
+                 tasks: Optional[Union[str, Sequence[str]]] = None,
+                 pipeline: Sequence[Union[dict, Callable]] = (),
+                 metainfo: Optional[dict] = None,
+                 test_mode: bool = False,
+                 backend_args: Optional[dict] = None,
+                 **kwargs) -> None:
+        name = self.__class__.__name__
+        if not data_root:
+            raise ValueError(f'{name}: data_root must be given')
+        self.split = split
+        self.tasks = check_tasks(
+            self.DEFAULT_TASKS if tasks is None else tasks,
+            available=tuple(self.TASK_ANNS),
+            owner=name)
+        metainfo = dict(metainfo or {})
+        metainfo['tasks'] = self.tasks
+        super().__init__(
+            ann_file=self.SPLIT_FILE.format(split=split),
+            img_suffix=self.IMG_SUFFIX,
+            metainfo=metainfo,
+            data_root=data_root,
+            data_prefix=dict(img_path=self.IMG_DIR),
+            pipeline=list(pipeline),
+            test_mode=test_mode,
+            backend_args=backend_args,
+            **kwargs)
+        if self.label_map is not None:
+            raise ValueError(
+                f'{name} does not support class subsets: metainfo classes '
+                'must be the full semseg class list')
+
+    # ------------------------------------------------------------ listing
+    def load_data_list(self) -> List[dict]:
+        """Read the split file and build one data info per image.
+
+        Returns:
+            list[dict]: Data infos, in split-file order.
+        """
+        name = self.__class__.__name__
+        if not fileio.isdir(self.data_root, backend_args=self.backend_args):
+            raise FileNotFoundError(
+                f'{name}: data_root {self.data_root} does not exist')
+        if not fileio.isfile(self.ann_file, backend_args=self.backend_args):
+            raise FileNotFoundError(
+                f'{name}: split file {self.ann_file} of split '
+                f'{self.split!r} not found')
+        ids = [
+            line.strip() for line in mmengine.list_from_file(
+                self.ann_file, backend_args=self.backend_args)
+            if line.strip()
+        ]
+        if not ids:
+            raise ValueError(f'{name}: split file {self.ann_file} lists no '
+                             'images')
+        self._check_converted()
+        decoders = {t: self.TASK_ANNS[t].decoder for t in self.tasks}
+        data_list = []
+        for img_id in ids:
+            img_path = fileio.join_path(self.data_prefix['img_path'],
+                                        img_id + self.img_suffix)
+            if not fileio.isfile(img_path, backend_args=self.backend_args):
+                raise FileNotFoundError(
+                    f'{name}: image {img_path} of split {self.split!r} not '
+                    'found')
+            info = dict(img_path=img_path)
+            for task in self.tasks:
+                info[get_task(task).path_key] = self._ann_path(task, img_id)
+            info.update(
+                ann_decoders=dict(decoders),
+                tasks=self.tasks,
+                seg_fields=[],
+                reduce_zero_label=False)
+            data_list.append(info)
+        return data_list
+
+    def _ann_path(self, task: str, img_id: str) -> str:
+        """First existing annotation file of ``task`` for ``img_id``."""
+        ann = self.TASK_ANNS[task]
+        candidates = [
+            fileio.join_path(self.data_root, d, img_id + ann.suffix)
+            for d in ann.dirs
+        ]
+        for path in candidates:
+            if fileio.isfile(path, backend_args=self.backend_args):
+                return path
+        msg = (f'{self.__class__.__name__}: {task} annotation of image '
+               f'{img_id!r} not found (looked for '
+               f'{" and ".join(candidates)})')
+        if ann.converted and self.CONVERTER is not None:
+            msg += ('; the converted maps look incomplete, re-run: '
+                    f'{self.CONVERTER(self.data_root)}')
+        raise FileNotFoundError(msg)
+
+    def _check_converted(self) -> None:
+        """Fail early, with the converter command, on an unconverted tree."""
+        for task in self.tasks:
+            ann = self.TASK_ANNS[task]
+            if not ann.converted:
+                continue
+            folder = fileio.join_path(self.data_root, ann.dirs[0])
+            if not fileio.isdir(folder, backend_args=self.backend_args):
+                raise FileNotFoundError(
+                    f'{self.__class__.__name__}: converted {task} maps '
+                    f'{folder} not found: the raw tree has not been '
+                    'converted yet. Run once: '
+                    f'{self.CONVERTER(self.data_root)}')

@@ -1,0 +1,48 @@
+"""Input checks shared by the binary-map evaluators (saliency, edges)."""
+from typing import Tuple
+
+import torch
+from torch import Tensor
+
+__all__ = ['split_binary']
+
+
+def split_binary(pred: Tensor, gt: Tensor, task: str,
+                 ignore_value: float) -> Tuple[Tensor, Tensor, Tensor]:
+    """Validate a probability / binary-gt pair and return float64 views.
+
+    Args:
+        pred: ``(1, H, W)`` foreground probability in ``[0, 1]``.
+        gt: ``(1, H, W)`` ground truth in ``{0, 1, ignore_value}``.
+        task: Task name, for messages.
+        ignore_value: Ground-truth value of ignored pixels.
+
+    Returns:
+        tuple: ``prob`` (the prediction's float dtype, half precision
+        raised to float32), ``positive`` and ``valid`` bool masks, all
+        ``(1, H, W)`` on the prediction's device.
+
+    Raises:
+        ValueError: If the prediction is not a finite probability or the
+            ground truth holds other values.
+    """
+    if not pred.is_floating_point():
+        raise ValueError(f'pred_{task} must be a float probability map, got '
+                         f'dtype {pred.dtype}')
+    prob = pred if pred.dtype in (torch.float32, torch.float64) else \
+        pred.float()
+    if prob.numel() and not (bool(torch.isfinite(prob).all())
+                             and float(prob.min()) >= 0
+                             and float(prob.max()) <= 1):
+        raise ValueError(
+            f'pred_{task} must be a foreground probability in [0, 1] (apply '
+            f'the sigmoid), got values in [{float(prob.min())}, '
+            f'{float(prob.max())}]')
+    gt = gt.to(prob.device)
+    valid = gt != ignore_value
+    positive = gt == 1
+    if bool((valid & ~positive & (gt != 0)).any()):
+        bad = torch.unique(gt[valid & ~positive & (gt != 0)])[:5].tolist()
+        raise ValueError(f'gt_{task} must hold 0, 1 or {ignore_value} '
+                         f'(ignore), found {bad}')
+    return prob, positive, valid

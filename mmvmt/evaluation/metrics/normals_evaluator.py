@@ -1,0 +1,150 @@
+"""Surface-normal accumulator: angular error statistics over the split."""
+import math
+from typing import Dict, Sequence
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from ...tasks import NORMALS, TaskSpec
+from .base_task_evaluator import BaseTaskEvaluator, ImageStats, sum_stat
+
+__all__ = ['NormalsEvaluator', 'histogram_median']
+
+#: Thresholds (degrees) of the "% of pixels with error < t" metrics.
+ANGLE_THRESHOLDS = (11.25, 22.5, 30.0)
+
+
+def histogram_median(hist: np.ndarray, bin_width: float) -> float:
+    """Median of values binned in ``[k w, (k + 1) w)``, ``k = 0..B-1``.
+
+    Each order statistic ``x_(k)`` (0-based, ascending) is estimated at the
+    centre of its share of its bin: with ``c`` values in bin ``b`` and
+    ``x_(k)`` the ``j``-th of them, ``x_(k) ~ (b + (j + 0.5) / c) w``. Both
+    the true value and the estimate lie in the same bin, so each estimate is
+    off by less than ``w``. The median is the mean of ``x_(floor((n-1)/2))``
+    and ``x_(ceil((n-1)/2))`` (as ``np.median``), hence also off by less
+    than ``w`` (plus float rounding at bin edges).
+
+    Args:
+        hist: Counts per bin.
+        bin_width: Bin width ``w``.
+
+    Returns:
+        float: The median estimate, nan for an empty histogram.
+    """
+    hist = np.asarray(hist, dtype=np.int64)
+    total = int(hist.sum())
+    if total == 0:
+        return float('nan')
+    cum = np.cumsum(hist)
+
+    def order_stat(k: int) -> float:
+        b = int(np.searchsorted(cum, k, side='right'))
+        before = int(cum[b - 1]) if b > 0 else 0
+        return (b + (k - before + 0.5) / int(hist[b])) * bin_width
+
+    return 0.5 * (order_stat((total - 1) // 2) + order_stat(total // 2))
+
+
+class NormalsEvaluator(BaseTaskEvaluator):
+    """Angular error of surface normals, pooled over all valid pixels.
+
+    Definitions (ASTMT / MTI-Net ``eval_normals``): prediction and ground
+    truth are L2-normalised per pixel (a zero-length prediction stays zero,
+    i.e. scores 90 degrees); the error is
+    ``arccos(clip(<pred, gt>, -1, 1))`` in degrees, at pixels whose ground
+    truth is valid (not 255 in all channels and not a zero-length vector).
+    Over all valid pixels of the split:
+
+    * ``mean``: mean error (degrees);
+    * ``median``: median error (degrees), from a histogram of bin width
+      ``median_bin_width`` (0.01 deg) with interpolation inside the bin;
+      the error is below one bin width (see :func:`histogram_median`);
+    * ``rmse``: ``sqrt(mean(error^2))`` (degrees);
+    * ``11.25``, ``22.5``, ``30``: percent of pixels with error strictly
+      below the threshold.
+
+    Angles are computed in float64.
+
+    Args:
+        spec: The task's table entry (kind ``'normals'``).
+        median_bin_width: Histogram bin width in degrees (<= 0.01 keeps the
+            median within 0.01 degree); 180 must be a multiple of it.
+    """
+
+    kind = NORMALS
+    metrics = {
+        'mean': False,
+        'median': False,
+        'rmse': False,
+        '11.25': True,
+        '22.5': True,
+        '30': True,
+    }
+    fold_keys = ('hist', )
+
+    def __init__(self, spec: TaskSpec, median_bin_width: float = 0.01) -> None:
+        super().__init__(spec)
+        num_bins = 180.0 / median_bin_width if median_bin_width > 0 else 0
+        if median_bin_width <= 0 or abs(num_bins - round(num_bins)) > 1e-6:
+            raise ValueError('median_bin_width must be positive and divide '
+                             f'180, got {median_bin_width}')
+        self.bin_width = float(median_bin_width)
+        self.num_bins = int(round(num_bins))
+
+    def process_image(self, pred: Tensor, gt: Tensor) -> ImageStats:
+        """Angular error sums, threshold counts and error histogram.
+
+        Args:
+            pred: ``(3, H, W)`` normal vectors (normalised here).
+            gt: ``(3, H, W)`` unit normals, 255 in all channels = invalid.
+
+        Returns:
+            dict: ``sum``, ``sum_sq`` (degrees), ``below`` (counts per
+            angle threshold), ``hist`` (error histogram) and ``n``.
+
+        Raises:
+            ValueError: On shapes, non-finite predictions or ground truth
+                outside ``[-1, 1]`` at valid pixels.
+        """
+        self.check_shapes(pred, gt, pred_channels=3)
+        gt = gt.to(pred.device)
+        valid = self.spec.valid_mask(gt)[0]
+        pred_v = pred.double()[:, valid]
+        gt_v = gt.double()[:, valid]
+        if not bool(torch.isfinite(pred_v).all()):
+            raise ValueError(f'pred_{self.task} holds non-finite values at '
+                             'valid pixels')
+        if not bool((gt_v.abs() <= 1 + 1e-3).all()):
+            raise ValueError(f'gt_{self.task} must hold vectors in [-1, 1] '
+                             f'or {self.spec.ignore_value} in all channels '
+                             '(invalid)')
+        pred_v = pred_v / pred_v.norm(dim=0).clamp(min=1e-12)
+        gt_v = gt_v / gt_v.norm(dim=0)
+        cos = (pred_v * gt_v).sum(dim=0).clamp(-1, 1)
+        angle = torch.rad2deg(torch.arccos(cos))
+        bins = (angle / self.bin_width).long().clamp(max=self.num_bins - 1)
+        thresholds = torch.tensor(ANGLE_THRESHOLDS, device=angle.device,
+                                  dtype=angle.dtype)
+        below = (angle[:, None] < thresholds).sum(dim=0)
+        return dict(
+            sum=np.float64(angle.sum().item()),
+            sum_sq=np.float64(angle.square().sum().item()),
+            below=below.cpu().numpy(),
+            hist=torch.bincount(bins, minlength=self.num_bins).cpu().numpy(),
+            n=np.int64(angle.numel()))
+
+    def compute(self, stats: Sequence[ImageStats]) -> Dict[str, float]:
+        """The six angular metrics (nan without valid pixels)."""
+        n = float(sum_stat(stats, 'n'))
+        if n == 0:
+            return {name: float('nan') for name in self.metrics}
+        below = sum_stat(stats, 'below') / n * 100
+        result = dict(
+            mean=float(sum_stat(stats, 'sum')) / n,
+            median=histogram_median(sum_stat(stats, 'hist'), self.bin_width),
+            rmse=math.sqrt(float(sum_stat(stats, 'sum_sq')) / n))
+        for name, value in zip(('11.25', '22.5', '30'), below):
+            result[name] = float(value)
+        return result

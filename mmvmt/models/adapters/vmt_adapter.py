@@ -1,0 +1,175 @@
+"""VMT-Adapter: one adapter per transformer block, parallel to the MLP.
+
+The paper (VMT-Adapter, AAAI 2024) publishes no code; the formulation below is
+ours (``DESIGN.md`` section 3). With ``u = LN2(x1)`` the input of the block's
+MLP and tasks ``t = 1..T``::
+
+    h     = act(u W_down + b_down)                  # shared, N x k
+    e_t   = extraction_t(h)                         # e.g. gamma_t * h + beta_t
+    e_bar = mean_t e_t
+    x2    = x1 + MLP(u) + s * (e_bar W_up + b_up)   # task-generic stream
+    r_t  += s * (e_t - e_bar) W_up                  # task-specific side stream
+
+The adapter computes the task-generic update and returns the bottleneck
+deviations ``e_t - e_bar``; the backbone projects them to full width once
+per stage (see :class:`~mmvmt.models.backbones.VMTSwinTransformer`).
+"""
+import math
+from typing import Optional, Tuple, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmcv.cnn import build_activation_layer
+from mmengine.model import BaseModule
+from torch import Tensor
+
+from mmseg.registry import MODELS
+from .task_extraction import BaseTaskExtraction
+
+__all__ = ['VMTAdapter']
+
+
+@MODELS.register_module()
+class VMTAdapter(BaseModule):
+    """Vision Multi-Task Adapter (and its Lite variant) for one block.
+
+    Initialisation makes the adapter's contribution exactly zero, so an adapted
+    backbone starts from exactly the pretrained features:
+
+    * VMT: ``W_up = 0``, ``b_up = 0``; ``W_down`` keeps PyTorch's default
+      ``nn.Linear`` (Kaiming-uniform) init, ``b_down = 0``.
+    * Lite: ``W_up = W_down^T`` (one matrix, separate biases) cannot be zero,
+      so a learnable scale ``s`` starts at 0 instead.
+    * Extraction: identity (``gamma = 1``, ``beta = 0``), hence ``e_t = e_bar``
+      and all side streams are zero.
+
+    Args:
+        embed_dims: Block width ``d``.
+        num_tasks: Number of tasks ``T``.
+        reduction: Bottleneck reduction ``r``; ``k = max(1, d // r)``.
+            Defaults to 16.
+        lite: Tie the up-projection to the down-projection's transpose
+            (VMT-Adapter-Lite). Defaults to False.
+        act_cfg: Bottleneck activation. Defaults to GELU, the activation of
+            Swin's MLP (the paper leaves it open).
+        scale: The scale ``s``. ``None`` (default) picks a fixed 1.0 for VMT
+            and a learnable scale starting at 0 for Lite; a number is a fixed
+            scale (VMT only); ``'learnable'`` is a learnable scalar starting
+            at 1.0 for VMT and 0.0 for Lite.
+        extraction_cfg: Config of the task-specific knowledge extraction, a
+            :class:`BaseTaskExtraction` registered in ``MODELS``; it is built
+            with ``num_tasks`` and ``channels=k``. Defaults to
+            ``dict(type='TaskScaleShift')``.
+        init_cfg: Unused; initialisation is fixed by :meth:`init_weights`.
+
+    Raises:
+        ValueError: On a fixed scale for Lite (its output would not start at
+            zero) or an invalid ``scale``.
+        TypeError: If the extraction is not a :class:`BaseTaskExtraction`.
+    """
+
+    def __init__(self,
+                 embed_dims: int,
+                 num_tasks: int,
+                 reduction: int = 16,
+                 lite: bool = False,
+                 act_cfg: dict = dict(type='GELU'),
+                 scale: Union[None, float, str] = None,
+                 extraction_cfg: dict = dict(type='TaskScaleShift'),
+                 init_cfg: Optional[Union[dict, list]] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if reduction < 1:
+            raise ValueError(f'VMTAdapter: reduction must be >= 1, '
+                             f'got {reduction}')
+        self.embed_dims = embed_dims
+        self.num_tasks = num_tasks
+        self.lite = lite
+        self.hidden_dims = max(1, embed_dims // reduction)
+
+        self.down = nn.Linear(embed_dims, self.hidden_dims)
+        self.act = build_activation_layer(act_cfg)
+        if lite:
+            self.up_bias = nn.Parameter(torch.zeros(embed_dims))
+        else:
+            self.up = nn.Linear(self.hidden_dims, embed_dims)
+
+        if scale is None:
+            scale = 'learnable' if lite else 1.0
+        if scale == 'learnable':
+            self.scale = nn.Parameter(torch.tensor(self._scale_init))
+        elif isinstance(scale, (int, float)) and not isinstance(scale, bool):
+            if lite:
+                raise ValueError(
+                    'VMTAdapter(lite=True) needs a learnable scale starting '
+                    f'at 0 (scale=None or "learnable"), got scale={scale}')
+            self.scale = float(scale)
+        else:
+            raise ValueError('VMTAdapter: scale must be None, a number or '
+                             f'"learnable", got {scale!r}')
+
+        self.extraction = MODELS.build(
+            dict(extraction_cfg, num_tasks=num_tasks,
+                 channels=self.hidden_dims))
+        if not isinstance(self.extraction, BaseTaskExtraction):
+            raise TypeError('VMTAdapter: extraction_cfg must build a '
+                            'BaseTaskExtraction, got '
+                            f'{type(self.extraction).__name__}')
+        self.init_weights()
+
+    @property
+    def _scale_init(self) -> float:
+        return 0. if self.lite else 1.
+
+    @property
+    def _unit_scale(self) -> bool:
+        """Whether ``s`` is the fixed number 1 (multiplication skipped)."""
+        return isinstance(self.scale, float) and self.scale == 1.0
+
+    def init_weights(self) -> None:
+        """Reset to the zero-contribution initialisation (see class doc)."""
+        nn.init.kaiming_uniform_(self.down.weight, a=math.sqrt(5))
+        nn.init.zeros_(self.down.bias)
+        if self.lite:
+            nn.init.zeros_(self.up_bias)
+        else:
+            nn.init.zeros_(self.up.weight)
+            nn.init.zeros_(self.up.bias)
+        if isinstance(self.scale, nn.Parameter):
+            with torch.no_grad():
+                self.scale.fill_(self._scale_init)
+        self.extraction.init_weights()
+
+    def _up_params(self) -> Tuple[Tensor, Tensor]:
+        """Up-projection as ``nn.Linear`` weight ``(d, k)`` and bias ``(d,)``."""
+        if self.lite:
+            return self.down.weight.t(), self.up_bias
+        return self.up.weight, self.up.bias
+
+    def side_weight(self) -> Tensor:
+        """``s * W_up`` as a ``(k, d)`` matrix: projects side-stream deltas."""
+        weight = self._up_params()[0].t()
+        return weight if self._unit_scale else weight * self.scale
+
+    def forward(self, u: Tensor,
+                identity: Tensor) -> Tuple[Tensor, Optional[Tensor]]:
+        """Add the task-generic update; return the bottleneck deviations.
+
+        Args:
+            u: Input of the block's MLP, ``(B, N, d)``.
+            identity: What the update is added to (the block's output without
+                adapter), ``(B, N, d)``.
+
+        Returns:
+            tuple: ``identity + s * (e_bar W_up + b_up)`` of shape
+            ``(B, N, d)``, and ``e_t - e_bar`` of shape ``(T, B, N, k)``
+            (``None`` for a single task, where it is identically zero).
+        """
+        h = self.act(self.down(u))
+        weight, bias = self._up_params()
+        if not self._unit_scale:
+            weight, bias = weight * self.scale, bias * self.scale
+        out = identity + F.linear(self.extraction.task_mean(h), weight, bias)
+        if self.num_tasks == 1:
+            return out, None
+        return out, self.extraction.task_delta(h)

@@ -1,0 +1,4 @@
+"""Segmentors."""
+from .multitask_encoder_decoder import MultiTaskEncoderDecoder
+
+__all__ = ['MultiTaskEncoderDecoder']

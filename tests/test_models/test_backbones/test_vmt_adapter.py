@@ -1,0 +1,169 @@
+"""Unit tests of the VMT-Adapter, the task extraction and the checkpoint
+helpers of the adapted Swin backbone."""
+import pytest
+import torch
+import torch.nn as nn
+
+from mmseg.registry import MODELS
+from mmvmt.models.adapters import BaseTaskExtraction, TaskScaleShift, VMTAdapter
+from mmvmt.models.backbones import (check_state_dict_shapes,
+                                    swin_state_dict_from_checkpoint)
+
+
+def hand_adapter(**kwargs) -> VMTAdapter:
+    """d=4, k=2, T=2, ReLU, weights set by hand (see test below)."""
+    adapter = VMTAdapter(
+        embed_dims=4,
+        num_tasks=2,
+        reduction=2,
+        act_cfg=dict(type='ReLU'),
+        **kwargs)
+    with torch.no_grad():
+        adapter.down.weight.copy_(
+            torch.tensor([[1., 0, 0, 0], [0, 1, 0, -1]]))
+        adapter.down.bias.copy_(torch.tensor([0.5, 0]))
+        adapter.extraction.gamma.copy_(torch.tensor([[2., 1], [0, 3]]))
+        adapter.extraction.beta.copy_(torch.tensor([[0., 1], [1, -1]]))
+    return adapter
+
+
+def test_adapter_hand_computed():
+    adapter = hand_adapter(scale=0.5)
+    with torch.no_grad():
+        adapter.up.weight.copy_(
+            torch.tensor([[1., 0], [0, 1], [1, 1], [0, 0]]))
+        adapter.up.bias.copy_(torch.tensor([0., 0, 0, 1]))
+    u = torch.tensor([[[1., 2, 3, 4]]])  # (B=1, N=1, d=4)
+    identity = torch.full((1, 1, 4), 10.)
+    # h = relu([1 + .5, 2 - 4]) = [1.5, 0]; e_1 = [3, 1], e_2 = [1, -1]
+    # e_bar = [2, 0]; e_bar W_up + b_up = [2, 0, 2, 1]; s = 0.5
+    out, delta = adapter(u, identity)
+    assert torch.equal(out, torch.tensor([[[11., 10, 11, 10.5]]]))
+    assert torch.equal(delta, torch.tensor([[[[1., 1]]], [[[-1., -1]]]]))
+    side = delta @ adapter.side_weight()
+    assert torch.equal(side[0], torch.tensor([[[0.5, 0.5, 1, 0]]]))
+    assert torch.equal(side[1], -side[0])
+
+
+def test_adapter_init_is_zero_contribution():
+    u, identity = torch.randn(2, 5, 32), torch.randn(2, 5, 32)
+    for lite in (False, True):
+        adapter = VMTAdapter(embed_dims=32, num_tasks=3, lite=lite)
+        assert adapter.hidden_dims == 2
+        out, delta = adapter(u, identity)
+        assert torch.equal(out, identity)
+        assert delta.shape == (3, 2, 5, 2)
+        assert torch.count_nonzero(delta) == 0
+        assert torch.count_nonzero(adapter.down.weight) > 0
+    single = VMTAdapter(embed_dims=32, num_tasks=1)
+    assert single(u, identity)[1] is None
+
+
+def test_lite_ties_up_to_down_transpose():
+    adapter = VMTAdapter(embed_dims=32, num_tasks=2, lite=True)
+    names = {n for n, _ in adapter.named_parameters()}
+    assert names == {
+        'down.weight', 'down.bias', 'up_bias', 'scale', 'extraction.gamma',
+        'extraction.beta'
+    }
+    assert adapter.scale.item() == 0.
+    with torch.no_grad():
+        adapter.scale.fill_(2.)
+        adapter.up_bias.normal_()
+    assert torch.equal(adapter.side_weight(), 2. * adapter.down.weight)
+    u, identity = torch.randn(1, 3, 32), torch.zeros(1, 3, 32)
+    h = torch.nn.functional.gelu(adapter.down(u))
+    expected = 2. * (h @ adapter.down.weight + adapter.up_bias)
+    torch.testing.assert_close(adapter(u, identity)[0], expected)
+    adapter.init_weights()
+    assert adapter.scale.item() == 0. and adapter.up_bias.abs().sum() == 0
+
+
+def test_adapter_scale_options():
+    assert VMTAdapter(embed_dims=32, num_tasks=2).scale == 1.0
+    learnable = VMTAdapter(embed_dims=32, num_tasks=2, scale='learnable')
+    assert isinstance(learnable.scale, nn.Parameter)
+    assert learnable.scale.item() == 1.0
+    assert VMTAdapter(embed_dims=32, num_tasks=2, scale=0.1).scale == 0.1
+    with pytest.raises(ValueError, match='lite=True'):
+        VMTAdapter(embed_dims=32, num_tasks=2, lite=True, scale=1.0)
+    with pytest.raises(ValueError, match='scale must be'):
+        VMTAdapter(embed_dims=32, num_tasks=2, scale='fixed')
+    with pytest.raises(ValueError, match='reduction'):
+        VMTAdapter(embed_dims=32, num_tasks=2, reduction=0)
+
+
+@MODELS.register_module(name='_TestNotAnExtraction', force=True)
+class _NotAnExtraction(nn.Module):
+
+    def __init__(self, num_tasks, channels):
+        super().__init__()
+
+
+def test_extraction_must_be_task_extraction():
+    with pytest.raises(TypeError, match='BaseTaskExtraction'):
+        VMTAdapter(
+            embed_dims=32,
+            num_tasks=2,
+            extraction_cfg=dict(type='_TestNotAnExtraction'))
+    with pytest.raises(ValueError, match='num_tasks and channels'):
+        TaskScaleShift(num_tasks=0, channels=4)
+
+
+def test_task_scale_shift_closed_forms():
+    ext = TaskScaleShift(num_tasks=3, channels=4)
+    with torch.no_grad():
+        ext.gamma.normal_()
+        ext.beta.normal_()
+    h = torch.randn(2, 5, 4)
+    e = ext(h)
+    assert e.shape == (3, 2, 5, 4)
+    torch.testing.assert_close(e[1], ext.gamma[1] * h + ext.beta[1])
+    torch.testing.assert_close(ext.task_mean(h),
+                               BaseTaskExtraction.task_mean(ext, h))
+    torch.testing.assert_close(ext.task_delta(h),
+                               BaseTaskExtraction.task_delta(ext, h))
+    ext.init_weights()
+    assert torch.equal(ext(h), h.expand(3, -1, -1, -1))
+
+
+# ----------------------------------------------------------------------------
+# checkpoint helpers
+def test_state_dict_from_checkpoint_conversions():
+    w = torch.zeros(2)
+    ckpt = {
+        'state_dict': {
+            'module.backbone.patch_embed.norm.weight': w,
+            'module.backbone.norm.weight': w,
+            'module.backbone.norm.bias': w,
+            'module.backbone.stages.0.blocks.1.attn.attn_mask': w,
+            'module.head.fc.weight': w,
+        }
+    }
+    sd, ignored = swin_state_dict_from_checkpoint(ckpt, num_stages=4)
+    assert sorted(sd) == [
+        'norm3.bias', 'norm3.weight', 'patch_embed.norm.weight'
+    ]
+    assert ignored == ['head.fc.weight', 'stages.0.blocks.1.attn.attn_mask']
+    # an explicit prefix
+    sd, ignored = swin_state_dict_from_checkpoint(
+        {'model': {'encoder.norm0.weight': w, 'other': w}},
+        num_stages=4,
+        prefix='encoder.')
+    assert list(sd) == ['norm0.weight'] and ignored == ['other']
+    with pytest.raises(ValueError, match="prefix 'backbone.'"):
+        swin_state_dict_from_checkpoint({'a.b': w},
+                                        num_stages=4,
+                                        prefix='backbone.',
+                                        source='my.pth')
+
+
+def test_check_state_dict_shapes():
+    model_state = {'a': torch.zeros(2, 3), 'b': torch.zeros(4)}
+    check_state_dict_shapes({'a': torch.ones(2, 3), 'c': torch.ones(1)},
+                            model_state)
+    with pytest.raises(ValueError,
+                       match=r"my\.pth: 1 tensor.*'a': checkpoint \(3, 2\) "
+                       r'vs model \(2, 3\)'):
+        check_state_dict_shapes({'a': torch.ones(3, 2)}, model_state,
+                                source='my.pth')

@@ -1,0 +1,62 @@
+"""Write small synthetic PASCAL_MT / NYUD_MT sets in the raw layouts.
+
+Example:
+    python tools/misc/generate_demo_data.py data/demo --dataset both
+    python tools/dataset_converters/pascal_mt.py data/demo/PASCAL_MT
+
+Use ``--convert`` to run the PASCAL_MT converter right away.
+"""
+import argparse
+import os.path as osp
+import time
+
+from mmvmt.datasets.demo_generator import (DEMO_NUM_TRAIN, DEMO_NUM_VAL,
+                                           DEMO_SIZE, generate_demo_data)
+from mmvmt.datasets.pascal_mt_conversion import (convert_pascal_mt,
+                                                 converter_command)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Generate synthetic multi-task demo sets')
+    parser.add_argument('out_dir', help='output folder, e.g. data/demo')
+    parser.add_argument(
+        '--dataset', choices=['pascal', 'nyud', 'both'], default='both')
+    parser.add_argument('--num-train', type=int, default=DEMO_NUM_TRAIN)
+    parser.add_argument('--num-val', type=int, default=DEMO_NUM_VAL)
+    parser.add_argument(
+        '--size', type=int, nargs=2, default=DEMO_SIZE, metavar=('H', 'W'))
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument(
+        '--convert',
+        action='store_true',
+        help='also convert the PASCAL_MT tree (human_parts_png, '
+        'normals_png, edge_png)')
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+    start = time.perf_counter()
+    written = generate_demo_data(
+        args.out_dir,
+        dataset=args.dataset,
+        num_train=args.num_train,
+        num_val=args.num_val,
+        size=args.size,
+        seed=args.seed)
+    print(f'generated {", ".join(written)} ({args.num_train} train / '
+          f'{args.num_val} val each) under {args.out_dir} in '
+          f'{time.perf_counter() - start:.1f} s')
+    if 'PASCAL_MT' in written:
+        pascal_root = osp.join(args.out_dir, 'PASCAL_MT')
+        if args.convert:
+            convert_pascal_mt(pascal_root, progress=False)
+            print(f'converted {pascal_root}')
+        else:
+            print('convert PASCAL_MT before use: '
+                  f'{converter_command(pascal_root)}')
+
+
+if __name__ == '__main__':
+    main()
