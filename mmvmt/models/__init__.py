@@ -1,4 +1,5 @@
 """Models: adapted backbones, task heads, task losses, the segmentor."""
+from .adapters import *  # noqa: F401,F403
 from .backbones import *  # noqa: F401,F403
 from .data_preprocessor import *  # noqa: F401,F403
 from .decode_heads import *  # noqa: F401,F403

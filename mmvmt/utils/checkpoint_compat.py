@@ -31,10 +31,10 @@ def _numpy_globals() -> List[Any]:
     entries += [np.ndarray, np.dtype]
     # Concrete dtype classes (``numpy.dtypes.Float64DType`` ...), which numpy
     # 2 pickles for every dtype instance.
-    entries += [
-        type(np.dtype(name)) for name in np.sctypeDict
-        if isinstance(name, str)
-    ]
+    entries += list({
+        type(np.dtype(scalar_type))
+        for scalar_type in set(np.sctypeDict.values())
+    })
     return entries
 
 

@@ -75,6 +75,11 @@ def test_ignored_pixels_do_not_count():
     assert _ods(pair) == pytest.approx(100)
     gt_ignored = _maps([(5, 5)], {(5, 5): 0.9, (1, 1): 0.9}, ignore=[(1, 1)])
     assert _ods(gt_ignored) == pytest.approx(100)
+    # a prediction on an ignored pixel does not recall a nearby gt edge:
+    # P = 1, R = 1/2
+    pred_ignored = _maps([(5, 5), (2, 2)], {(2, 2): 0.9, (5, 6): 0.9},
+                         ignore=[(5, 6)])
+    assert _ods(pred_ignored) == pytest.approx(200 / 3)
 
 
 def test_default_thresholds_and_bad_options():

@@ -14,6 +14,7 @@ optim_wrapper = dict(
             '.scale': dict(decay_mult=0.0),
             '.gamma': dict(decay_mult=0.0),
             '.beta': dict(decay_mult=0.0),
+            '.up_bias': dict(decay_mult=0.0),
         }))
 warmup_iters = 1500
 max_iters = 40000

@@ -109,8 +109,9 @@ class VMTAdapter(BaseModule):
                              f'"learnable", got {scale!r}')
 
         self.extraction = MODELS.build(
-            dict(extraction_cfg, num_tasks=num_tasks,
-                 channels=self.hidden_dims))
+            dict(
+                extraction_cfg, num_tasks=num_tasks,
+                channels=self.hidden_dims))
         if not isinstance(self.extraction, BaseTaskExtraction):
             raise TypeError('VMTAdapter: extraction_cfg must build a '
                             'BaseTaskExtraction, got '
@@ -141,7 +142,7 @@ class VMTAdapter(BaseModule):
         self.extraction.init_weights()
 
     def _up_params(self) -> Tuple[Tensor, Tensor]:
-        """Up-projection as ``nn.Linear`` weight ``(d, k)`` and bias ``(d,)``."""
+        """Up-projection as ``nn.Linear`` weight ``(d, k)`` and bias."""
         if self.lite:
             return self.down.weight.t(), self.up_bias
         return self.up.weight, self.up.bias

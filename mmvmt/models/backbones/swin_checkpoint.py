@@ -91,9 +91,9 @@ def swin_state_dict_from_checkpoint(
     return state_dict, sorted(ignored)
 
 
-def resize_relative_position_tables(state_dict: Dict[str, Tensor],
-                                    model_state: Mapping[str, Tensor]
-                                    ) -> List[str]:
+def resize_relative_position_tables(
+        state_dict: Dict[str, Tensor],
+        model_state: Mapping[str, Tensor]) -> List[str]:
     """Bicubically resize relative position bias tables to the model's window.
 
     Same rule as mmseg's ``SwinTransformer.init_weights``: a table whose

@@ -32,6 +32,9 @@ __all__ = ['VMTSwinTransformer']
 #: Name fragments of the parameters added on top of the pretrained Swin.
 ADAPTER_KEY = '.adapter.'
 TASK_NORMS_KEY = 'task_norms.'
+#: Module types whose train mode is stochastic (kept in eval when pretrained).
+STOCHASTIC_MODULES = (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d,
+                      nn.AlphaDropout, DropPath)
 
 
 @MODELS.register_module()
@@ -110,7 +113,8 @@ class VMTSwinTransformer(SwinTransformer):
                              'weight by itself; set trainable_patterns '
                              'instead of frozen_stages')
         init_cfg = kwargs.get('init_cfg')
-        if init_cfg is not None and (init_cfg.get('type') != 'Pretrained'
+        if init_cfg is not None and (not isinstance(init_cfg, dict)
+                                     or init_cfg.get('type') != 'Pretrained'
                                      or 'checkpoint' not in init_cfg):
             raise ValueError('VMTSwinTransformer: init_cfg must be None or '
                              "dict(type='Pretrained', checkpoint=...), got "
@@ -132,7 +136,8 @@ class VMTSwinTransformer(SwinTransformer):
                         embed_dims=block.ffn.embed_dims,
                         num_tasks=len(self.tasks)))
         self.task_norms = nn.ModuleDict({
-            task: nn.ModuleDict({
+            task:
+            nn.ModuleDict({
                 f'norm{i}': copy.deepcopy(getattr(self, f'norm{i}'))
                 for i in self.out_indices
             })
@@ -188,8 +193,7 @@ class VMTSwinTransformer(SwinTransformer):
         super().train(mode)
         if mode:
             for name, module in self.named_modules():
-                if (isinstance(module, (nn.modules.dropout._DropoutNd,
-                                        DropPath))
+                if (isinstance(module, STOCHASTIC_MODULES)
                         and not self.is_added_param(name + '.')):
                     module.eval()
         return self
@@ -278,9 +282,9 @@ class VMTSwinTransformer(SwinTransformer):
     # ------------------------------------------------------------------
     # forward
     @staticmethod
-    def _block_forward(block: nn.Module, x: Tensor,
-                       hw_shape: Tuple[int, int]
-                       ) -> Tuple[Tensor, Optional[Tensor]]:
+    def _block_forward(
+            block: nn.Module, x: Tensor,
+            hw_shape: Tuple[int, int]) -> Tuple[Tensor, Optional[Tensor]]:
         """mmseg ``SwinBlock.forward`` with the adapter beside the MLP.
 
         Returns:
@@ -316,13 +320,13 @@ class VMTSwinTransformer(SwinTransformer):
         batch, length, dims = x.shape
         if deltas:
             num_tasks = len(self.tasks)
-            delta = torch.cat(deltas, dim=-1).view(num_tasks, batch * length,
-                                                   -1)
+            delta = torch.cat(
+                deltas, dim=-1).view(num_tasks, batch * length, -1)
             weight = torch.cat(weights, dim=0)
             streams = torch.baddbmm(
                 x.reshape(1, batch * length, dims), delta,
-                weight.expand(num_tasks, -1, -1)).view(
-                    num_tasks, batch, length, dims).unbind(0)
+                weight.expand(num_tasks, -1, -1)).view(num_tasks, batch,
+                                                       length, dims).unbind(0)
         else:
             streams = [x] * len(self.tasks)
         feats = []
@@ -333,8 +337,8 @@ class VMTSwinTransformer(SwinTransformer):
                                                          2).contiguous())
         return feats
 
-    def forward(self, x: Tensor) -> Union[Dict[str, List[Tensor]],
-                                          List[Tensor]]:
+    def forward(self,
+                x: Tensor) -> Union[Dict[str, List[Tensor]], List[Tensor]]:
         """Run the frozen Swin once and derive every task's features.
 
         Args:
@@ -371,8 +375,8 @@ class VMTSwinTransformer(SwinTransformer):
         return outs
 
 
-def _fill_task_norms(module: VMTSwinTransformer, state_dict: dict,
-                     prefix: str, *args) -> None:
+def _fill_task_norms(module: VMTSwinTransformer, state_dict: dict, prefix: str,
+                     *args) -> None:
     """Load-state-dict pre-hook: task norms default to the stock norms.
 
     For each task norm entry absent from ``state_dict`` whose stock

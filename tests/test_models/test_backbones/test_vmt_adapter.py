@@ -5,7 +5,8 @@ import torch
 import torch.nn as nn
 
 from mmseg.registry import MODELS
-from mmvmt.models.adapters import BaseTaskExtraction, TaskScaleShift, VMTAdapter
+from mmvmt.models.adapters import (BaseTaskExtraction, TaskScaleShift,
+                                   VMTAdapter)
 from mmvmt.models.backbones import (check_state_dict_shapes,
                                     swin_state_dict_from_checkpoint)
 
@@ -19,8 +20,7 @@ def hand_adapter(**kwargs) -> VMTAdapter:
         act_cfg=dict(type='ReLU'),
         **kwargs)
     with torch.no_grad():
-        adapter.down.weight.copy_(
-            torch.tensor([[1., 0, 0, 0], [0, 1, 0, -1]]))
+        adapter.down.weight.copy_(torch.tensor([[1., 0, 0, 0], [0, 1, 0, -1]]))
         adapter.down.bias.copy_(torch.tensor([0.5, 0]))
         adapter.extraction.gamma.copy_(torch.tensor([[2., 1], [0, 3]]))
         adapter.extraction.beta.copy_(torch.tensor([[0., 1], [1, -1]]))
@@ -119,10 +119,10 @@ def test_task_scale_shift_closed_forms():
     e = ext(h)
     assert e.shape == (3, 2, 5, 4)
     torch.testing.assert_close(e[1], ext.gamma[1] * h + ext.beta[1])
-    torch.testing.assert_close(ext.task_mean(h),
-                               BaseTaskExtraction.task_mean(ext, h))
-    torch.testing.assert_close(ext.task_delta(h),
-                               BaseTaskExtraction.task_delta(ext, h))
+    torch.testing.assert_close(
+        ext.task_mean(h), BaseTaskExtraction.task_mean(ext, h))
+    torch.testing.assert_close(
+        ext.task_delta(h), BaseTaskExtraction.task_delta(ext, h))
     ext.init_weights()
     assert torch.equal(ext(h), h.expand(3, -1, -1, -1))
 
@@ -147,7 +147,10 @@ def test_state_dict_from_checkpoint_conversions():
     assert ignored == ['head.fc.weight', 'stages.0.blocks.1.attn.attn_mask']
     # an explicit prefix
     sd, ignored = swin_state_dict_from_checkpoint(
-        {'model': {'encoder.norm0.weight': w, 'other': w}},
+        {'model': {
+            'encoder.norm0.weight': w,
+            'other': w
+        }},
         num_stages=4,
         prefix='encoder.')
     assert list(sd) == ['norm0.weight'] and ignored == ['other']
@@ -160,10 +163,14 @@ def test_state_dict_from_checkpoint_conversions():
 
 def test_check_state_dict_shapes():
     model_state = {'a': torch.zeros(2, 3), 'b': torch.zeros(4)}
-    check_state_dict_shapes({'a': torch.ones(2, 3), 'c': torch.ones(1)},
-                            model_state)
-    with pytest.raises(ValueError,
-                       match=r"my\.pth: 1 tensor.*'a': checkpoint \(3, 2\) "
-                       r'vs model \(2, 3\)'):
-        check_state_dict_shapes({'a': torch.ones(3, 2)}, model_state,
+    check_state_dict_shapes({
+        'a': torch.ones(2, 3),
+        'c': torch.ones(1)
+    }, model_state)
+    with pytest.raises(
+            ValueError,
+            match=r"my\.pth: 1 tensor.*'a': checkpoint \(3, 2\) "
+            r'vs model \(2, 3\)'):
+        check_state_dict_shapes({'a': torch.ones(3, 2)},
+                                model_state,
                                 source='my.pth')

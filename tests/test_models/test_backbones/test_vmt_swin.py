@@ -38,7 +38,8 @@ KS = (2, 4, 8, 16)
 
 # ----------------------------------------------------------------------------
 # helpers
-def randomize_(module: torch.nn.Module, seed: int = 0,
+def randomize_(module: torch.nn.Module,
+               seed: int = 0,
                std: float = 0.05) -> None:
     """Perturb every parameter (norms and bias tables included)."""
     gen = torch.Generator().manual_seed(seed)
@@ -189,15 +190,19 @@ def test_init_equals_stock_checkpoint_wrappers(tmp_path, wrap):
         'plain': sd,
         'state_dict': {
             'meta': {},
-            'state_dict': {f'backbone.{k}': v
-                           for k, v in sd.items()}
+            'state_dict': {
+                f'backbone.{k}': v
+                for k, v in sd.items()
+            }
         },
         'model': {
             'model': sd
         },
         'module': {
-            'state_dict': {f'module.backbone.{k}': v
-                           for k, v in sd.items()}
+            'state_dict': {
+                f'module.backbone.{k}': v
+                for k, v in sd.items()
+            }
         },
     }[wrap]
     model = vmt_from(save(ckpt, tmp_path), TASKS_BY_T[2], LITE).eval()
@@ -241,18 +246,18 @@ def test_init_weights_without_checkpoint_keeps_zero_adapters():
             assert torch.count_nonzero(block.adapter.down.weight) > 0
     stock = SwinTransformer(**TINY)
     stock.eval()
-    stock.load_state_dict(
-        {k: v
-         for k, v in model.state_dict().items()
-         if not model.is_added_param(k)})
+    stock.load_state_dict({
+        k: v
+        for k, v in model.state_dict().items() if not model.is_added_param(k)
+    })
     assert_equal_to_stock(model.eval(), stock, torch.randn(1, 3, 64, 64))
 
 
 @pytest.mark.parametrize('adapter_cfg', [VMT, LITE], ids=['vmt', 'lite'])
 def test_odd_input_size(tmp_path, adapter_cfg):
     stock = stock_swin(seed=2)
-    model = vmt_from(save(stock.state_dict(), tmp_path), TASKS_BY_T[2],
-                     adapter_cfg).eval()
+    model = vmt_from(
+        save(stock.state_dict(), tmp_path), TASKS_BY_T[2], adapter_cfg).eval()
     img = torch.randn(1, 3, 97, 131)
     with torch.no_grad():
         outs = model(img)
@@ -351,17 +356,19 @@ def test_gradients_and_optimizer_steps(adapter_cfg):
     img = torch.randn(2, 3, 32, 32)
     probes = None
     before = copy.deepcopy(model.state_dict())
-    optim = torch.optim.SGD(
-        [p for p in model.parameters() if p.requires_grad], lr=0.5)
+    optim = torch.optim.SGD([p for p in model.parameters() if p.requires_grad],
+                            lr=0.5)
 
     def step():
         nonlocal probes
         outs = model(img)
         if probes is None:
-            probes = {t: [torch.randn_like(f) for f in fs]
-                      for t, fs in outs.items()}
-        loss = sum((f * p).sum() for t in outs
-                   for f, p in zip(outs[t], probes[t]))
+            probes = {
+                t: [torch.randn_like(f) for f in fs]
+                for t, fs in outs.items()
+            }
+        loss = sum(
+            (f * p).sum() for t in outs for f, p in zip(outs[t], probes[t]))
         optim.zero_grad()
         loss.backward()
         for name, p in model.named_parameters():
@@ -374,12 +381,17 @@ def test_gradients_and_optimizer_steps(adapter_cfg):
     # zero-contribution init: the first step only moves the parameters
     # through which the (zero) adapter output depends linearly
     if adapter_cfg['lite']:
-        assert {k for k in changed1 if '.adapter.' in k} == {
-            k for k in before if k.endswith('.adapter.scale')}
+        assert {k
+                for k in changed1 if '.adapter.' in k
+                } == {k
+                      for k in before if k.endswith('.adapter.scale')}
     else:
-        assert {k for k in changed1 if '.adapter.' in k} == {
-            k for k in before
-            if k.endswith(('.adapter.up.weight', '.adapter.up.bias'))}
+        assert {k
+                for k in changed1 if '.adapter.' in k} == {
+                    k
+                    for k in before
+                    if k.endswith(('.adapter.up.weight', '.adapter.up.bias'))
+                }
     step()
     after2 = model.state_dict()
     for name, param in model.named_parameters():
@@ -454,8 +466,9 @@ class _TanhExtraction(BaseTaskExtraction):
         torch.nn.init.zeros_(self.weight)
 
     def forward(self, h):
-        return torch.tanh(h.unsqueeze(0) * self.weight.view(
-            self.num_tasks, *([1] * (h.dim() - 1)), self.channels)) + h
+        return torch.tanh(
+            h.unsqueeze(0) * self.weight.view(
+                self.num_tasks, *([1] * (h.dim() - 1)), self.channels)) + h
 
 
 @pytest.mark.parametrize(
@@ -463,7 +476,8 @@ class _TanhExtraction(BaseTaskExtraction):
         VMT, LITE,
         dict(type='VMTAdapter', scale=0.5, act_cfg=dict(type='ReLU')),
         dict(type='VMTAdapter', scale='learnable', reduction=8),
-        dict(type='VMTAdapter', extraction_cfg=dict(type='_TestTanhExtraction'))
+        dict(
+            type='VMTAdapter', extraction_cfg=dict(type='_TestTanhExtraction'))
     ],
     ids=['vmt', 'lite', 'fixed-scale-relu', 'learnable-scale', 'tanh'])
 @pytest.mark.parametrize('num_tasks', [1, 4])
@@ -515,8 +529,8 @@ def test_shape_mismatch_fails_clearly(tmp_path):
             'vs model (64, 256)') in msg
     assert "'norm0.weight': checkpoint (33,) vs model (32,)" in msg
     # a checkpoint of another architecture (more heads) fails as well
-    path = save(stock_swin(num_heads=(2, 2, 2, 4)).state_dict(), tmp_path,
-                'heads.pth')
+    path = save(
+        stock_swin(num_heads=(2, 2, 2, 4)).state_dict(), tmp_path, 'heads.pth')
     with pytest.raises(ValueError, match='relative_position_bias_table'):
         vmt_from(path)
 
@@ -526,9 +540,14 @@ def test_missing_and_unexpected_keys_are_logged(tmp_path):
     sd = stock.state_dict()
     del sd['stages.0.blocks.1.norm2.bias']
     sd['stages.0.blocks.1.extra.weight'] = torch.zeros(3)
-    path = save({'state_dict': {f'backbone.{k}': v
-                                for k, v in sd.items()},
-                 'meta': {}}, tmp_path)
+    path = save(
+        {
+            'state_dict': {
+                f'backbone.{k}': v
+                for k, v in sd.items()
+            },
+            'meta': {}
+        }, tmp_path)
     capture = LogCapture()
     vmt_from(path, TASKS_BY_T[2])
     warnings = capture.text()
@@ -545,8 +564,10 @@ def test_missing_and_unexpected_keys_are_logged(tmp_path):
 
 
 def test_original_swin_layout_is_rejected(tmp_path):
-    path = save({'model': {'layers.0.blocks.0.mlp.fc1.weight':
-                           torch.zeros(4, 4)}}, tmp_path)
+    path = save(
+        {'model': {
+            'layers.0.blocks.0.mlp.fc1.weight': torch.zeros(4, 4)
+        }}, tmp_path)
     with pytest.raises(ValueError, match='swin2mmseg'):
         vmt_from(path)
 
@@ -575,8 +596,12 @@ def test_mmpretrain_layout(tmp_path):
     sd['head.fc.weight'] = torch.randn(10, 256)
     sd['head.fc.bias'] = torch.randn(10)
     sd['data_preprocessor.mean'] = torch.zeros(3)
-    path = save({'meta': {'mmpretrain_version': '1.2.0'}, 'state_dict': sd},
-                tmp_path)
+    path = save({
+        'meta': {
+            'mmpretrain_version': '1.2.0'
+        },
+        'state_dict': sd
+    }, tmp_path)
     capture = LogCapture()
     model = vmt_from(path, TASKS_BY_T[2], LITE).eval()
     assert capture.text() == ''  # nothing missing / unexpected
@@ -586,8 +611,10 @@ def test_mmpretrain_layout(tmp_path):
     stock = SwinTransformer(**TINY)
     stock.eval()
     stock.load_state_dict(
-        {k[len('backbone.'):]: v
-         for k, v in sd.items() if k.startswith('backbone.')},
+        {
+            k[len('backbone.'):]: v
+            for k, v in sd.items() if k.startswith('backbone.')
+        },
         strict=True)
     img = torch.randn(1, 3, 64, 80)
     assert_equal_to_stock(model, stock, img)
@@ -599,11 +626,14 @@ def test_mmpretrain_layout(tmp_path):
         torch.testing.assert_close(f, r, rtol=1e-5, atol=1e-5)
 
     # version-1 layout: final norm named 'norm', attn_mask buffers stored
-    sd1 = {k.replace('backbone.norm3.', 'backbone.norm.'): v
-           for k, v in sd.items()}
+    sd1 = {
+        k.replace('backbone.norm3.', 'backbone.norm.'): v
+        for k, v in sd.items()
+    }
     sd1['backbone.stages.0.blocks.1.attn.attn_mask'] = torch.zeros(4, 49, 49)
-    model1 = vmt_from(save({'state_dict': sd1}, tmp_path, 'v1.pth'),
-                      TASKS_BY_T[2], LITE).eval()
+    model1 = vmt_from(
+        save({'state_dict': sd1}, tmp_path, 'v1.pth'), TASKS_BY_T[2],
+        LITE).eval()
     assert_equal_to_stock(model1, stock, img)
 
 

@@ -1,0 +1,74 @@
+"""Break a multi-task model's parameters down into groups that add up.
+
+Used by ``tools/analysis_tools/count_params.py`` and the tests. Groups, by
+parameter name:
+
+* ``backbone.pretrained``: the backbone's own (stock Swin) weights;
+* ``backbone.adapters``: shared adapter weights (down/up projections, biases,
+  scales) — everything under ``.adapter.`` except the extraction;
+* ``backbone.extraction``: per-task knowledge extraction (``.adapter.extraction.``);
+* ``backbone.task_norms``: per-task output norms (``backbone.task_norms.``);
+* ``neck``, ``head.<task>`` and ``other``.
+
+Every parameter falls in exactly one group, so the group totals add up to
+``sum(p.numel() for p in model.parameters())``.
+"""
+from collections import OrderedDict
+from typing import Dict
+
+import torch.nn as nn
+
+__all__ = ['group_of', 'count_parameters']
+
+ADAPTER_KEY = '.adapter.'
+EXTRACTION_KEY = '.adapter.extraction.'
+TASK_NORMS_PREFIX = 'backbone.task_norms.'
+
+
+def group_of(name: str) -> str:
+    """Return the group of a parameter from its full name.
+
+    Args:
+        name: Parameter name relative to the segmentor.
+
+    Returns:
+        str: The group name (see module docstring).
+    """
+    if name.startswith('backbone.'):
+        if EXTRACTION_KEY in name:
+            return 'backbone.extraction'
+        if ADAPTER_KEY in name:
+            return 'backbone.adapters'
+        if name.startswith(TASK_NORMS_PREFIX):
+            return 'backbone.task_norms'
+        return 'backbone.pretrained'
+    if name.startswith('decode_heads.'):
+        return 'head.' + name.split('.')[1]
+    if name.startswith('neck.'):
+        return 'neck'
+    return 'other'
+
+
+def count_parameters(model: nn.Module) -> Dict[str, Dict[str, int]]:
+    """Count trainable and frozen parameters per group.
+
+    Args:
+        model: A segmentor (``backbone``/``decode_heads`` naming).
+
+    Returns:
+        dict: ``group -> {'trainable': n, 'frozen': n}`` in a stable order,
+        plus a ``'total'`` entry. The totals equal the sum over
+        ``model.parameters()`` (shared parameters counted once).
+    """
+    counts: Dict[str, Dict[str, int]] = OrderedDict()
+    for name, param in model.named_parameters():
+        group = counts.setdefault(group_of(name),
+                                  {'trainable': 0, 'frozen': 0})
+        group['trainable' if param.requires_grad else 'frozen'] += \
+            param.numel()
+    ordered = OrderedDict(sorted(counts.items()))
+    ordered['total'] = {
+        key: sum(group[key] for group in counts.values())
+        for key in ('trainable', 'frozen')
+    }
+    return ordered

@@ -1,0 +1,229 @@
+"""MultiTaskMetric: keys, input contract, batching, collection, memory."""
+import math
+from itertools import chain, zip_longest
+
+import numpy as np
+import pytest
+import torch
+from mmengine.evaluator import Evaluator
+from mmseg.registry import METRICS
+
+from mmvmt.evaluation import MultiTaskMetric
+from mmvmt.structures import MultiTaskDataSample
+
+PASCAL = ('semseg', 'human_parts', 'sal', 'normals')
+ALL = PASCAL + ('depth', 'edge')
+BASELINE = dict(semseg=67.21, human_parts=61.93, sal=62.35, normals=17.97)
+OPTIONS = dict(semseg=dict(num_classes=21), human_parts=dict(num_classes=7))
+
+
+def _metric(tasks=PASCAL, **kwargs):
+    kwargs.setdefault('task_options',
+                      {t: o for t, o in OPTIONS.items() if t in tasks})
+    return MultiTaskMetric(tasks=tasks, **kwargs)
+
+
+def _samples(random_sample, rng, num, size=24, tasks=PASCAL):
+    return [random_sample(rng, i, size, size + 8, tasks) for i in range(num)]
+
+
+def _run(metric, samples, splits):
+    start = 0
+    for size in splits:
+        metric.process({}, samples[start:start + size])
+        start += size
+    assert start == len(samples)
+    return metric.evaluate(len(samples))
+
+
+def test_build_from_registry_and_keys(random_sample, rng):
+    metric = METRICS.build(
+        dict(type='MultiTaskMetric', tasks=PASCAL, baseline=BASELINE,
+             task_options=OPTIONS))
+    assert isinstance(metric, MultiTaskMetric)
+    res = _run(metric, _samples(random_sample, rng, 3), [3])
+    assert set(res) == {
+        'semseg/mIoU', 'semseg/aAcc', 'human_parts/mIoU', 'human_parts/aAcc',
+        'sal/mIoU', 'sal/maxF', 'normals/mean', 'normals/median',
+        'normals/rmse', 'normals/11.25', 'normals/22.5', 'normals/30',
+        'multitask/delta_semseg', 'multitask/delta_human_parts',
+        'multitask/delta_sal', 'multitask/delta_normals', 'multitask/delta_m'
+    }
+    assert metric.results == []  # cleared by BaseMetric.evaluate
+    deltas = [res[f'multitask/delta_{t}'] for t in PASCAL]
+    assert res['multitask/delta_m'] == pytest.approx(sum(deltas) / 4)
+    assert res['multitask/delta_normals'] == pytest.approx(
+        -(res['normals/mean'] - 17.97) / 17.97 * 100)
+
+
+def test_all_tasks_and_prefix(random_sample, rng):
+    metric = _metric(ALL, prefix='val')
+    res = _run(metric, _samples(random_sample, rng, 2, tasks=ALL), [2])
+    assert {'val/depth/rmse', 'val/depth/abs_rel', 'val/depth/log_rmse',
+            'val/edge/odsF'} <= set(res)
+    assert not any(k.startswith('val/multitask') for k in res)
+    assert all(k.startswith('val/') for k in res)
+
+
+def test_end_to_end_hand_computed(sample_factory):
+    # semseg: 3 classes, same maps as the class evaluator test
+    # sal: IoU 1 at every threshold; normals: 45 deg and 0 deg
+    sample = sample_factory(
+        'a.jpg',
+        gts=dict(
+            semseg=torch.tensor([[[0, 0, 1], [2, 255, 1]]]),
+            sal=torch.tensor([[[1, 0]]]),
+            normals=torch.tensor([[[0.]], [[0.]], [[1.]]]).repeat(1, 1, 2)),
+        preds=dict(
+            semseg=torch.tensor([[[0, 1, 1], [2, 0, 0]]]),
+            sal=torch.tensor([[[0.99, 0.0]]]),
+            normals=torch.tensor([[[1., 0.]], [[0., 0.]], [[1., 1.]]])))
+    metric = MultiTaskMetric(
+        tasks=('semseg', 'sal', 'normals'),
+        baseline=dict(semseg=50.0, normals=dict(metric='median', value=25.0)),
+        task_options=dict(semseg=dict(num_classes=3)))
+    metric.process({}, [sample])
+    res = metric.evaluate(1)
+    assert res['semseg/mIoU'] == pytest.approx(500 / 9)
+    assert res['sal/mIoU'] == pytest.approx(100)
+    assert res['normals/mean'] == pytest.approx(22.5)
+    assert res['normals/median'] == pytest.approx(22.5, abs=0.01)
+    assert res['multitask/delta_semseg'] == pytest.approx(100 / 9)
+    assert res['multitask/delta_normals'] == pytest.approx(10, abs=0.05)
+    assert 'multitask/delta_sal' not in res
+
+
+@pytest.mark.parametrize('splits', [[7], [1] * 7, [3, 4], [2, 2, 3],
+                                    [6, 1]])
+def test_batch_split_does_not_change_results(random_sample, rng, splits):
+    samples = _samples(random_sample, rng, 7, tasks=ALL)
+    reference = _run(_metric(ALL, baseline=BASELINE), samples, [7])
+    assert _run(_metric(ALL, baseline=BASELINE), samples,
+                splits) == reference
+
+
+def _collect(parts, size):
+    """mmengine's collect_results_cpu ordering: interleave, drop padding."""
+    ordered = [
+        r for r in chain.from_iterable(zip_longest(*parts)) if r is not None
+    ]
+    return ordered[:size]
+
+
+@pytest.mark.parametrize('num,world', [(7, 3), (8, 3), (2, 3), (9, 2)])
+def test_distributed_collection_matches_single_process(
+        random_sample, rng, num, world):
+    samples = _samples(random_sample, rng, num, tasks=ALL)
+    reference = _run(_metric(ALL), samples, [num])
+    # DefaultSampler(shuffle=False): pad with the first indices, stride
+    total = -(-num // world) * world
+    indices = (list(range(num)) * world)[:total]
+    parts = []
+    for rank in range(world):
+        metric = _metric(ALL)
+        for idx in indices[rank::world]:
+            metric.process({}, [samples[idx]])
+        parts.append(metric.results)
+    collected = _collect(parts, num)
+    res = _metric(ALL).compute_metrics(collected)
+    assert res == pytest.approx(reference, rel=1e-12)
+
+
+def test_dropping_folded_counts_is_detected(random_sample, rng):
+    metric = _metric()
+    metric.process({}, _samples(random_sample, rng, 5))
+    with pytest.raises(RuntimeError, match='folded'):
+        metric.compute_metrics(metric.results[1:])
+
+
+def test_works_with_mmengine_evaluator_and_data_samples(rng, random_sample):
+    evaluator = Evaluator(_metric(baseline=BASELINE))
+    samples = []
+    for i, as_dict in enumerate(_samples(random_sample, rng, 3)):
+        sample = MultiTaskDataSample(metainfo=dict(img_path=f'{i}.jpg'))
+        for key, field in as_dict.items():
+            if key.startswith(('gt_', 'pred_')):
+                task = key.split('_', 1)[1]
+                setter = (sample.set_task_gt
+                          if key.startswith('gt_') else sample.set_task_pred)
+                setter(task, field['data'])
+        samples.append(sample)
+    evaluator.process(data_samples=samples, data_batch=None)
+    res = evaluator.evaluate(3)
+    same_samples = _samples(random_sample, np.random.default_rng(0), 3)
+    direct = _run(_metric(baseline=BASELINE), same_samples, [3])
+    assert res == direct
+    assert math.isfinite(res['multitask/delta_m'])
+
+
+def test_missing_fields_raise_key_error(sample_factory):
+    metric = MultiTaskMetric(tasks=('sal', 'depth'))
+    sample = sample_factory(
+        'dir/x.jpg', gts=dict(sal=torch.zeros(1, 2, 2, dtype=torch.long),
+                              depth=torch.ones(1, 2, 2)),
+        preds=dict(sal=torch.zeros(1, 2, 2)))
+    with pytest.raises(KeyError, match=r"'dir/x.jpg' has no 'pred_depth'"):
+        metric.process({}, [sample])
+    del sample['gt_sal']
+    with pytest.raises(KeyError, match="has no 'gt_sal'"):
+        metric.process({}, [sample])
+
+
+def test_malformed_map_error_names_image(sample_factory):
+    metric = MultiTaskMetric(tasks=('sal', ))
+    sample = sample_factory(
+        'dir/y.jpg', gts=dict(sal=torch.zeros(1, 2, 2, dtype=torch.long)),
+        preds=dict(sal=torch.full((1, 2, 2), 3.0)))
+    with pytest.raises(ValueError, match=r"image 'dir/y.jpg'.*\[0, 1\]"):
+        metric.process({}, [sample])
+
+
+def test_configuration_errors():
+    with pytest.raises(KeyError, match='unknown task'):
+        MultiTaskMetric(tasks=('semseg', 'segm'))
+    with pytest.raises(ValueError, match='duplicate'):
+        MultiTaskMetric(tasks=('sal', 'sal'))
+    with pytest.raises(ValueError, match='not evaluated'):
+        MultiTaskMetric(tasks=('sal', ), task_options=dict(depth={}))
+    with pytest.raises(TypeError, match=r"task_options\['sal'\]"):
+        MultiTaskMetric(tasks=('sal', ), task_options=dict(sal=dict(foo=1)))
+    with pytest.raises(ValueError, match='not evaluated'):
+        MultiTaskMetric(tasks=('sal', ), baseline=dict(semseg=60.0))
+
+
+def test_class_names_from_dataset_meta(monkeypatch, random_sample, rng):
+    logged = []
+    for module in ('multitask_metric', 'class_evaluator'):
+        monkeypatch.setattr(
+            f'mmvmt.evaluation.metrics.{module}.print_log',
+            lambda msg, logger=None: logged.append(msg))
+    metric = MultiTaskMetric(tasks=('semseg', 'human_parts'),
+                             baseline=dict(semseg=50.0))
+    metric.dataset_meta = dict(
+        classes=[f'voc{i}' for i in range(21)],
+        task_classes=dict(human_parts=['bg', 'head', 'torso', 'uarm',
+                                       'larm', 'uleg', 'lleg']))
+    res = _run(metric, _samples(random_sample, rng, 2,
+                                tasks=('semseg', 'human_parts')), [2])
+    text = '\n'.join(logged)
+    assert 'voc20' in text and 'torso' in text
+    summary = [m for m in logged if m.startswith('multi-task summary')]
+    assert len(summary) == 1
+    assert f'semseg/mIoU: {res["semseg/mIoU"]:.2f}' in summary[0]
+    assert f'delta_m: {res["multitask/delta_m"]:+.2f}%' in summary[0]
+
+
+def test_results_hold_small_fixed_size_arrays(random_sample, rng,
+                                              results_nbytes):
+    def stored_bytes(num, size):
+        metric = _metric(ALL)
+        metric.process({}, _samples(random_sample, rng, num, size, ALL))
+        return results_nbytes(metric.results)
+
+    small, large = stored_bytes(20, 24), stored_bytes(20, 64)
+    # independent of the image size ...
+    assert small == large
+    # ... and each extra image adds < 4 KiB (raw 64x72 maps: > 150 KiB)
+    per_image = (stored_bytes(40, 24) - small) / 20
+    assert per_image < 4096
+    assert large / 20 < 32 * 1024
