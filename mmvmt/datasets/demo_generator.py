@@ -560,7 +560,10 @@ def _render_nyud(idx: int, size: Tuple[int, int], seed: int):
                  rng.uniform(20, 240, 3))
     kinds = ['bed', 'chair', 'sofa', 'table', 'cabinet', 'lamp', 'box',
              'person', 'clutter']
-    for kind in rng.choice(kinds, size=int(rng.integers(2, 5))):
+    chosen = list(rng.choice(kinds, size=int(rng.integers(2, 5))))
+    if idx % 3 == 0:  # guarantee some unlabelled pixels in the set
+        chosen.append('clutter')
+    for kind in chosen:
         z = rng.uniform(1.5, far - .5)
         x = _place(cv, rng, z)
         col = rng.uniform(30, 230, 3)
@@ -623,7 +626,7 @@ def generate_nyud_mt(root: str,
         seg = np.array([m['cls'] for m in cv.objects], np.uint8)[owner]
         valid = np.array([m['valid'] for m in cv.objects])[owner]
         # Sensor holes: a few random blobs without depth and normals.
-        for _ in range(int(rng.integers(0, 3))):
+        for _ in range(int(rng.integers(1, 3))):
             cy, cx = rng.uniform(0, size[0]), rng.uniform(0, size[1])
             r = rng.uniform(2., 6.)
             valid &= (cv.v - cy)**2 + (cv.u - cx)**2 >= r**2

@@ -1,0 +1,184 @@
+"""The synthetic demo sets: raw layouts, consistent labels, speed."""
+import filecmp
+import os
+import os.path as osp
+import time
+
+import cv2
+import numpy as np
+import pytest
+import scipy.io
+
+from mmvmt.datasets.demo_generator import (encode_normals,
+                                           generate_demo_data,
+                                           generate_nyud_mt,
+                                           generate_pascal_mt)
+from mmvmt.datasets.facts import (context_name_to_id,
+                                  normals_valid_context_ids, nyud_classes,
+                                  voc_classes)
+
+PERSON = voc_classes().index('person')
+
+
+def test_pascal_raw_layout(demo_raw):
+    root = osp.join(demo_raw[0], 'PASCAL_MT')
+    labels = demo_raw[1]['PASCAL_MT']
+    with open(osp.join(root, 'ImageSets', 'Context', 'train.txt')) as f:
+        train = f.read().split()
+    with open(osp.join(root, 'ImageSets', 'Context', 'val.txt')) as f:
+        val = f.read().split()
+    assert train + val == list(labels)
+    assert not set(train) & set(val)
+    for img_id in train + val:
+        for folder, ext in (('JPEGImages', '.jpg'), ('sal_distill', '.png'),
+                            ('normals_distill', '.png'),
+                            ('human_parts', '.mat'),
+                            ('pascal-context/trainval', '.mat')):
+            assert osp.isfile(osp.join(root, folder, img_id + ext))
+        in_voc = osp.isfile(osp.join(root, 'semseg/VOC12', img_id + '.png'))
+        in_ctx = osp.isfile(
+            osp.join(root, 'semseg/pascal-context', img_id + '.png'))
+        assert in_voc != in_ctx
+    assert sum(
+        osp.isfile(osp.join(root, 'semseg/pascal-context', i + '.png'))
+        for i in labels) == len(labels) // 5
+    assert not osp.exists(osp.join(root, 'human_parts_png'))
+
+
+def test_pascal_mat_files_follow_layout(demo_raw):
+    """The access path documented in the facts file works."""
+    root = osp.join(demo_raw[0], 'PASCAL_MT')
+    labels = demo_raw[1]['PASCAL_MT']
+    n_with_person = 0
+    for img_id, lab in labels.items():
+        objs = scipy.io.loadmat(
+            osp.join(root, 'human_parts', img_id + '.mat'))['anno'][0][0][1]
+        objs = objs[0] if objs.size else []
+        ids = [int(o[1][0][0]) for o in objs]
+        sem = lab['semseg']
+        # One object per visible VOC object; its instance mask agrees with
+        # semseg (up to the VOC void border).
+        union = np.zeros(sem.shape, bool)
+        for o in objs:
+            inst = o[2].astype(bool)
+            assert inst.shape == sem.shape and inst.any()
+            assert np.isin(sem[inst], [int(o[1][0][0]), 255]).all()
+            union |= inst
+            if len(o[3]):
+                for p in o[3][0]:
+                    assert isinstance(p[0][0], str)
+                    assert (p[1].astype(bool) & ~inst).sum() == 0
+        assert np.isin(sem[~union], [0, 255]).all()
+        n_with_person += PERSON in ids
+        label_map = scipy.io.loadmat(
+            osp.join(root, 'pascal-context', 'trainval',
+                     img_id + '.mat'))['LabelMap']
+        assert label_map.dtype == np.uint16
+        assert np.array_equal(label_map, lab['label_map'])
+    assert 0 < n_with_person < len(labels)
+
+
+def test_labels_agree_across_tasks(demo_raw):
+    ctx = context_name_to_id()
+    valid_ids = np.array(sorted(normals_valid_context_ids()))
+    all_ids = set()
+    for lab in demo_raw[1]['PASCAL_MT'].values():
+        sem, parts, sal = lab['semseg'], lab['human_parts'], lab['sal']
+        label_map = lab['label_map']
+        all_ids |= set(np.unique(label_map).tolist())
+        # Person pixels in semseg are person pixels in the LabelMap.
+        person = label_map == ctx['person']
+        assert np.isin(sem[person], [PERSON, 255]).all()
+        assert (sem[~person] != PERSON).all()
+        # Human parts only on people.
+        if not (parts == 255).all():
+            assert (parts[~person] == 0).all()
+            assert (parts[person] > 0).any()
+        else:
+            assert (parts == 255).all()
+        # Salient pixels are VOC objects.
+        assert (label_map[sal == 1] != ctx['sky']).all()
+        assert np.isin(sem[sal == 1], list(range(1, 21)) + [255]).all()
+        # Converted normals are set exactly where the class is valid.
+        valid = np.isin(label_map, valid_ids)
+        assert np.array_equal((lab['normals_png'] != 0).any(-1), valid)
+    assert {ctx['wall'], ctx['floor'], ctx['person']} <= all_ids
+    assert {ctx['sky']} <= all_ids and all_ids - set(valid_ids.tolist())
+    # Ground normals point up: (0, 1, 0) -> RGB (128, 255, 128).
+    lab = demo_raw[1]['PASCAL_MT']['2009_000001']  # indoor: valid floor
+    floor = lab['label_map'] == ctx['floor']
+    assert floor.any()
+    assert (lab['normals_png'][floor] == [128, 255, 128]).all()
+
+
+def test_nyud_raw_files(demo_raw):
+    root = osp.join(demo_raw[0], 'NYUD_MT')
+    labels = demo_raw[1]['NYUD_MT']
+    n_unlabelled = 0
+    for img_id, lab in labels.items():
+        seg = cv2.imread(osp.join(root, 'segmentation', img_id + '.png'),
+                         cv2.IMREAD_UNCHANGED)
+        assert seg.dtype == np.uint8 and seg.max() <= len(nyud_classes())
+        depth = np.load(osp.join(root, 'depth', img_id + '.npy'))
+        normals = np.load(osp.join(root, 'normals', img_id + '.npy'))
+        edge = np.load(osp.join(root, 'edge', img_id + '.npy'))
+        assert depth.dtype == normals.dtype == edge.dtype == np.float32
+        assert normals.shape == seg.shape + (3, )
+        valid = depth > 0
+        assert valid.any() and (~valid).any()  # sensor holes
+        norm = np.linalg.norm(normals, axis=-1)
+        np.testing.assert_allclose(norm[valid], 1., atol=1e-5)
+        assert (norm[~valid] == 0).all()
+        # Floor pixels (class 2) point up and get nearer towards the bottom.
+        floor = (seg == 2) & valid
+        np.testing.assert_allclose(normals[floor], [[0, 1, 0]] * floor.sum())
+        rows = np.nonzero(floor.any(1))[0]
+        row_depth = [depth[r][floor[r]].mean() for r in rows]
+        assert all(a > b for a, b in zip(row_depth, row_depth[1:]))
+        assert set(np.unique(edge)) <= {0., 1.}
+        n_unlabelled += int((seg == 0).any())
+    assert n_unlabelled > 0
+
+
+def test_deterministic_and_independent_of_count(tmp_path):
+    a, b = str(tmp_path / 'a'), str(tmp_path / 'b')
+    generate_pascal_mt(a, num_train=3, num_val=1, size=(48, 64), seed=5)
+    generate_pascal_mt(b, num_train=2, num_val=1, size=(48, 64), seed=5)
+    for folder in ('JPEGImages', 'sal_distill', 'normals_distill'):
+        name = sorted(os.listdir(osp.join(b, folder)))[0]
+        assert filecmp.cmp(
+            osp.join(a, folder, name), osp.join(b, folder, name),
+            shallow=False)
+    la = generate_nyud_mt(a, 2, 1, (48, 64), seed=5, return_labels=True)
+    lb = generate_nyud_mt(b, 2, 1, (48, 64), seed=5, return_labels=True)
+    lc = generate_nyud_mt(b, 2, 1, (48, 64), seed=6, return_labels=True)
+    assert np.array_equal(la['0000']['depth'], lb['0000']['depth'])
+    assert not np.array_equal(la['0000']['depth'], lc['0000']['depth'])
+    assert generate_nyud_mt(b, 1, 1, (48, 64)) is None
+
+
+def test_encode_normals():
+    n = np.array([[1., 0., -1.], [0.6, -0.8, 0.]])
+    assert encode_normals(n).tolist() == [[255, 128, 0], [204, 26, 128]]
+
+
+def test_argument_checks(tmp_path):
+    with pytest.raises(ValueError, match="'pascal', 'nyud' or 'both'"):
+        generate_demo_data(str(tmp_path), dataset='coco')
+    with pytest.raises(ValueError, match='positive'):
+        generate_demo_data(str(tmp_path), num_val=0)
+    with pytest.raises(ValueError, match='>= 32'):
+        generate_demo_data(str(tmp_path), size=(16, 16))
+
+
+def test_generation_speed(tmp_path):
+    """About 100 images per dataset take only seconds."""
+    start = time.perf_counter()
+    out = generate_demo_data(str(tmp_path))  # defaults: 80 + 24, 128x160
+    elapsed = time.perf_counter() - start
+    assert set(out) == {'PASCAL_MT', 'NYUD_MT'}
+    assert len(os.listdir(osp.join(tmp_path, 'PASCAL_MT', 'JPEGImages'))) \
+        == 104
+    assert len(os.listdir(osp.join(tmp_path, 'NYUD_MT', 'images'))) == 104
+    print(f'generated 2 x 104 demo images in {elapsed:.2f} s')
+    assert elapsed < 30  # about 2 s on 2 shared CPU cores
