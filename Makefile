@@ -11,8 +11,7 @@ install:
 	bash tools/install/install.sh
 
 demo-data: install
-	$(PY) tools/misc/generate_demo_data.py $(DEMO) --dataset both
-	$(PY) tools/dataset_converters/pascal_mt.py $(DEMO)/PASCAL_MT
+	$(PY) tools/misc/generate_demo_data.py $(DEMO) --dataset both --convert
 
 demo: demo-data
 	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(PY) tools/train.py configs/vmt/swin-t_pascal_demo.py --work-dir $(WORKDIR)

@@ -13,6 +13,7 @@ from mmengine.runner import Runner
 
 import mmvmt  # noqa: F401  (registers modules, checkpoint compatibility)
 from mmseg.registry import RUNNERS
+from mmvmt.utils import setup_cpu_distributed
 
 
 def parse_args() -> argparse.Namespace:
@@ -98,6 +99,7 @@ def main() -> None:
         hooks.append(dict(type='MultiTaskOutputHook', out_dir=args.out))
         cfg.custom_hooks = hooks
 
+    setup_cpu_distributed(cfg)  # DDP over gloo when there is no GPU
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)
     else:

@@ -14,6 +14,7 @@ from mmengine.runner import Runner
 
 import mmvmt  # noqa: F401  (registers modules, checkpoint compatibility)
 from mmseg.registry import RUNNERS
+from mmvmt.utils import setup_cpu_distributed
 
 
 def parse_args() -> argparse.Namespace:
@@ -105,6 +106,7 @@ def main() -> None:
         enable_adapter_only(cfg)
     cfg.resume = args.resume
 
+    setup_cpu_distributed(cfg)  # DDP over gloo when there is no GPU
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)
     else:

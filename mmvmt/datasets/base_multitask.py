@@ -139,8 +139,7 @@ class BaseMultiTaskDataset(BaseSegDataset):
                 f'{self.split!r} not found')
         ids = [
             line.strip() for line in mmengine.list_from_file(
-                self.ann_file, backend_args=self.backend_args)
-            if line.strip()
+                self.ann_file, backend_args=self.backend_args) if line.strip()
         ]
         if not ids:
             raise ValueError(f'{name}: split file {self.ann_file} lists no '

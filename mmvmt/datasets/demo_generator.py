@@ -119,15 +119,25 @@ class _Canvas:
         self.objects.append(meta)
         return len(self.objects) - 1
 
-    def paint(self, obj: int, mask: np.ndarray, depth: np.ndarray,
-              normals: np.ndarray, colour: Sequence[float],
-              part: Optional[str] = None, accessory: bool = False,
+    def paint(self,
+              obj: int,
+              mask: np.ndarray,
+              depth: np.ndarray,
+              normals: np.ndarray,
+              colour: Sequence[float],
+              part: Optional[str] = None,
+              accessory: bool = False,
               emissive: bool = False) -> np.ndarray:
         """Z-test a primitive into the buffers; return its silhouette."""
         pid = len(self.prims)
         self.prims.append(
-            dict(obj=obj, part=part, colour=np.asarray(colour, float),
-                 accessory=accessory, emissive=emissive, mask=mask))
+            dict(
+                obj=obj,
+                part=part,
+                colour=np.asarray(colour, float),
+                accessory=accessory,
+                emissive=emissive,
+                mask=mask))
         win = mask & (depth < self.depth)
         self.depth[win] = depth[win]
         self.normals[win] = normals[win]
@@ -148,7 +158,12 @@ class _Canvas:
         """Image column of lateral position ``x`` metres at depth z."""
         return self.cx + self.focal * x / z
 
-    def box(self, x0: float, x1: float, y0: float, y1: float, z: float,
+    def box(self,
+            x0: float,
+            x1: float,
+            y0: float,
+            y1: float,
+            z: float,
             shading: str = 'flat'):
         """Upright rectangle facing the camera (optionally a cylinder)."""
         u0, u1 = self.col(x0, z), self.col(x1, z)
@@ -164,8 +179,8 @@ class _Canvas:
             normals[..., 2] = 1.
         return mask, np.full(self.size, z), normals
 
-    def ellipsoid(self, xc: float, yc: float, z: float, rx: float,
-                  ry: float, rz: float):
+    def ellipsoid(self, xc: float, yc: float, z: float, rx: float, ry: float,
+                  rz: float):
         """Ellipsoid centred at (xc, yc, z) with radii (rx, ry, rz)."""
         a, b = self.focal * rx / z, self.focal * ry / z
         p = (self.u - self.col(xc, z)) / a
@@ -233,15 +248,15 @@ def _person(cv: _Canvas, rng: np.random.Generator, obj: int, x: float,
             geo = cv.ellipsoid(x + (x0 + x1) / 2 * height, yc, zz, rx, ry,
                                0.9 * rx)
         else:
-            geo = cv.box(x + x0 * height, x + x1 * height,
-                         height * (1 - v1), height * (1 - v0), zz, shape)
+            geo = cv.box(x + x0 * height, x + x1 * height, height * (1 - v1),
+                         height * (1 - v0), zz, shape)
         sil[name] = cv.paint(obj, *geo, colours[colour], part=name)
         if name == 'head':
             sil['hair'] = sil['head'] & (
                 cv.v < cv.row(height * (1 - _HAIR_V), zz))
     if hat:  # in front of the head; person pixels that belong to no part
-        geo = cv.box(x - 0.07 * height, x + 0.07 * height,
-                     height * 0.97, height * 1.03, z - 0.15)
+        geo = cv.box(x - 0.07 * height, x + 0.07 * height, height * 0.97,
+                     height * 1.03, z - 0.15)
         cv.paint(obj, *geo, rng.uniform(0, 255, 3), accessory=True)
     return sil
 
@@ -259,8 +274,11 @@ def _render_pascal(idx: int, size: Tuple[int, int], seed: int):
     ctx = context_name_to_id()
     voc = {n: i for i, n in enumerate(voc_classes())}
     indoor = idx % 2 == 1
-    cv = _Canvas(size, focal=1.1 * w, horizon=rng.uniform(0.35, 0.5) * h,
-                 cam_h=rng.uniform(1.4, 1.8))
+    cv = _Canvas(
+        size,
+        focal=1.1 * w,
+        horizon=rng.uniform(0.35, 0.5) * h,
+        cam_h=rng.uniform(1.4, 1.8))
 
     if indoor:
         far = rng.uniform(7., 10.)
@@ -286,10 +304,16 @@ def _render_pascal(idx: int, size: Tuple[int, int], seed: int):
         z = rng.uniform(3., far - 1.)
         # The first person is annotated with parts; others with prob. 0.6.
         parts = k == 0 or rng.random() < 0.6
-        o = cv.add_object(voc=voc['person'], ctx=ctx['person'],
-                          name='person', parts=parts)
-        sil = _person(cv, rng, o, _place(cv, rng, z), z,
-                      rng.uniform(1.5, 1.9), hat=rng.random() < 0.4)
+        o = cv.add_object(
+            voc=voc['person'], ctx=ctx['person'], name='person', parts=parts)
+        sil = _person(
+            cv,
+            rng,
+            o,
+            _place(cv, rng, z),
+            z,
+            rng.uniform(1.5, 1.9),
+            hat=rng.random() < 0.4)
         persons.append((o, sil))
 
     for kind in rng.choice(kinds, size=int(rng.integers(1, 4))):
@@ -299,8 +323,11 @@ def _render_pascal(idx: int, size: Tuple[int, int], seed: int):
         vid = voc.get(kind, 0)
         o = cv.add_object(voc=vid, ctx=ctx[kind], name=kind)
         if kind in ('car', 'sofa', 'chair', 'building'):
-            wd, ht = dict(car=(3.5, 1.4), sofa=(1.8, 0.9), chair=(0.5, 0.9),
-                          building=(6., 5.))[kind]
+            wd, ht = dict(
+                car=(3.5, 1.4),
+                sofa=(1.8, 0.9),
+                chair=(0.5, 0.9),
+                building=(6., 5.))[kind]
             if kind == 'building':
                 z = rng.uniform(far, far + 20.)
                 x = _place(cv, rng, z)
@@ -310,11 +337,13 @@ def _render_pascal(idx: int, size: Tuple[int, int], seed: int):
         elif kind == 'bottle':
             cv.paint(o, *cv.box(x - .05, x + .05, 0., .3, z, 'cyl'), col)
         elif kind in ('dog', 'horse'):
-            rx, ry, rz, leg = dict(dog=(.45, .2, .2, .3),
-                                   horse=(1.1, .4, .35, .9))[kind]
+            rx, ry, rz, leg = dict(
+                dog=(.45, .2, .2, .3), horse=(1.1, .4, .35, .9))[kind]
             for sx in (-0.6, 0.6):
-                cv.paint(o, *cv.box(x + sx * rx - .06, x + sx * rx + .06, 0.,
-                                    leg + .05, z + .02, 'cyl'), col * 0.8)
+                cv.paint(
+                    o,
+                    *cv.box(x + sx * rx - .06, x + sx * rx + .06, 0.,
+                            leg + .05, z + .02, 'cyl'), col * 0.8)
             cv.paint(o, *cv.ellipsoid(x, leg + ry, z, rx, ry, rz), col)
         elif kind == 'pottedplant':
             cv.paint(o, *cv.box(x - .15, x + .15, 0., .3, z, 'cyl'), col)
@@ -370,10 +399,9 @@ def _pascal_part_mat(path: str, img_id: str, cv: _Canvas, owner: np.ndarray,
             if sub.any():
                 parts.append((name, sub.astype(np.uint8)))
         any_parts |= meta['name'] == 'person' and bool(parts)
-        objects.append((voc_names[meta['voc']],
-                        np.array([[meta['voc']]], np.uint8),
-                        visible.astype(np.uint8), _struct(_PART_DTYPE,
-                                                          parts)))
+        objects.append(
+            (voc_names[meta['voc']], np.array([[meta['voc']]], np.uint8),
+             visible.astype(np.uint8), _struct(_PART_DTYPE, parts)))
     anno = np.zeros((1, 1), dtype=[('imname', 'O'), ('objects', 'O')])
     anno[0, 0] = (img_id, _struct(_OBJ_DTYPE, objects))
     scipy.io.savemat(path, {'anno': anno}, do_compression=True)
@@ -391,8 +419,8 @@ def _void_border(labels: np.ndarray) -> np.ndarray:
     return out
 
 
-def _soft_saliency(salient: np.ndarray, rng: np.random.Generator
-                   ) -> np.ndarray:
+def _soft_saliency(salient: np.ndarray,
+                   rng: np.random.Generator) -> np.ndarray:
     """Soft map: 200..255 inside, 0..60 outside, 128 / 127 at the border."""
     sal = np.where(salient, rng.integers(200, 256, salient.shape),
                    rng.integers(0, 61, salient.shape)).astype(np.uint8)
@@ -428,13 +456,13 @@ def _pascal_ids(num_train: int, num_val: int) -> Dict[str, List[str]]:
     return dict(train=ids[:num_train], val=ids[num_train:])
 
 
-def generate_pascal_mt(root: str,
-                       num_train: int = DEMO_NUM_TRAIN,
-                       num_val: int = DEMO_NUM_VAL,
-                       size: Tuple[int, int] = DEMO_SIZE,
-                       seed: int = 0,
-                       return_labels: bool = False
-                       ) -> Optional[Dict[str, Labels]]:
+def generate_pascal_mt(
+        root: str,
+        num_train: int = DEMO_NUM_TRAIN,
+        num_val: int = DEMO_NUM_VAL,
+        size: Tuple[int, int] = DEMO_SIZE,
+        seed: int = 0,
+        return_labels: bool = False) -> Optional[Dict[str, Labels]]:
     """Write a raw ``PASCAL_MT`` tree (before conversion) under ``root``.
 
     Every 4th image has no person (human parts all-ignore), every 5th
@@ -457,9 +485,14 @@ def generate_pascal_mt(root: str,
         ``edge`` (uint8 {0, 1}), ``label_map`` (uint16) and ``split``.
     """
     dirs = dict(
-        img='JPEGImages', voc='semseg/VOC12', context='semseg/pascal-context',
-        sal='sal_distill', parts='human_parts', normals='normals_distill',
-        label_map='pascal-context/trainval', sets='ImageSets/Context')
+        img='JPEGImages',
+        voc='semseg/VOC12',
+        context='semseg/pascal-context',
+        sal='sal_distill',
+        parts='human_parts',
+        normals='normals_distill',
+        label_map='pascal-context/trainval',
+        sets='ImageSets/Context')
     for d in dirs.values():
         os.makedirs(osp.join(root, d), exist_ok=True)
     splits = _pascal_ids(num_train, num_val)
@@ -476,19 +509,23 @@ def generate_pascal_mt(root: str,
         voc_map = np.array([m['voc'] for m in meta], np.uint8)[owner]
         label_map = np.array([m['ctx'] for m in meta], np.uint16)[owner]
 
-        _write_rgb(osp.join(root, dirs['img'], f'{img_id}.jpg'),
-                   cv.image(rng), jpg=True)
+        _write_rgb(
+            osp.join(root, dirs['img'], f'{img_id}.jpg'),
+            cv.image(rng),
+            jpg=True)
         if idx % 5 == 4:
             semseg = voc_map
-            cv2.imwrite(osp.join(root, dirs['context'], f'{img_id}.png'),
-                        semseg)
+            cv2.imwrite(
+                osp.join(root, dirs['context'], f'{img_id}.png'), semseg)
         else:
             semseg = _void_border(voc_map)
-            _voc_palette_png(osp.join(root, dirs['voc'], f'{img_id}.png'),
-                             semseg)
+            _voc_palette_png(
+                osp.join(root, dirs['voc'], f'{img_id}.png'), semseg)
         # Salient: every person and the nearest other visible VOC object.
-        visible = [o for o, m in enumerate(meta)
-                   if m['voc'] > 0 and (owner == o).any()]
+        visible = [
+            o for o, m in enumerate(meta)
+            if m['voc'] > 0 and (owner == o).any()
+        ]
         chosen = {o for o in visible if meta[o]['name'] == 'person'}
         others = [o for o in visible if meta[o]['name'] != 'person']
         if others:
@@ -498,14 +535,15 @@ def generate_pascal_mt(root: str,
         cv2.imwrite(osp.join(root, dirs['sal'], f'{img_id}.png'), sal)
 
         has_parts = _pascal_part_mat(
-            osp.join(root, dirs['parts'], f'{img_id}.mat'), img_id, cv,
-            owner, persons)
+            osp.join(root, dirs['parts'], f'{img_id}.mat'), img_id, cv, owner,
+            persons)
         normals_rgb = encode_normals(cv.normals)
-        _write_rgb(osp.join(root, dirs['normals'], f'{img_id}.png'),
-                   normals_rgb)
+        _write_rgb(
+            osp.join(root, dirs['normals'], f'{img_id}.png'), normals_rgb)
         scipy.io.savemat(
             osp.join(root, dirs['label_map'], f'{img_id}.mat'),
-            {'LabelMap': label_map}, do_compression=True)
+            {'LabelMap': label_map},
+            do_compression=True)
 
         if return_labels:
             labels[img_id] = dict(
@@ -540,26 +578,32 @@ def _render_nyud(idx: int, size: Tuple[int, int], seed: int):
     rng = np.random.default_rng([seed, 2, idx])
     h, w = size
     cls = {n: i + 1 for i, n in enumerate(nyud_classes())}  # png ids
-    cv = _Canvas(size, focal=0.9 * w, horizon=rng.uniform(0.4, 0.55) * h,
-                 cam_h=rng.uniform(1.0, 1.4))
+    cv = _Canvas(
+        size,
+        focal=0.9 * w,
+        horizon=rng.uniform(0.4, 0.55) * h,
+        cam_h=rng.uniform(1.0, 1.4))
     far = rng.uniform(4., 6.)
     wall_col = rng.uniform(140, 230, 3)
     for geo, name in ((cv.fronto_plane(far), 'wall'),
-                      (cv.vertical_plane(-rng.uniform(1.5, 2.5)), 'wall'),
-                      (cv.vertical_plane(rng.uniform(1.5, 2.5)), 'wall'),
-                      (cv.plane_rows(0., up=True), 'floor'),
+                      (cv.vertical_plane(-rng.uniform(1.5, 2.5)),
+                       'wall'), (cv.vertical_plane(rng.uniform(1.5, 2.5)),
+                                 'wall'), (cv.plane_rows(0.,
+                                                         up=True), 'floor'),
                       (cv.plane_rows(2.6, up=False), 'ceiling')):
         o = cv.add_object(cls=cls[name], valid=True)
-        cv.paint(o, *geo, wall_col if name == 'wall' else rng.uniform(
-            60, 200, 3))
+        cv.paint(o, *geo,
+                 wall_col if name == 'wall' else rng.uniform(60, 200, 3))
     # Things on the back wall: a picture, a window (no depth: glass).
     for name in ('picture', 'window'):
         x = rng.uniform(-1.2, 1.2)
         o = cv.add_object(cls=cls[name], valid=name != 'window')
         cv.paint(o, *cv.box(x - .35, x + .35, 1.2, 1.8, far - .02),
                  rng.uniform(20, 240, 3))
-    kinds = ['bed', 'chair', 'sofa', 'table', 'cabinet', 'lamp', 'box',
-             'person', 'clutter']
+    kinds = [
+        'bed', 'chair', 'sofa', 'table', 'cabinet', 'lamp', 'box', 'person',
+        'clutter'
+    ]
     chosen = list(rng.choice(kinds, size=int(rng.integers(2, 5))))
     if idx % 3 == 0:  # guarantee some unlabelled pixels in the set
         chosen.append('clutter')
@@ -570,30 +614,40 @@ def _render_nyud(idx: int, size: Tuple[int, int], seed: int):
         # 'clutter' is geometry without a class: unlabelled (0).
         o = cv.add_object(cls=cls.get(kind, 0), valid=True)
         if kind == 'person':
-            _person(cv, rng, o, x, z, rng.uniform(1.5, 1.9),
-                    hat=rng.random() < 0.3)
+            _person(
+                cv,
+                rng,
+                o,
+                x,
+                z,
+                rng.uniform(1.5, 1.9),
+                hat=rng.random() < 0.3)
         elif kind == 'lamp':
             cv.paint(o, *cv.box(x - .03, x + .03, 0., 1.2, z + .01, 'cyl'),
                      col)
-            cv.paint(o, *cv.ellipsoid(x, 1.35, z, .2, .15, .2), (250, 240,
-                                                                  200))
+            cv.paint(o, *cv.ellipsoid(x, 1.35, z, .2, .15, .2),
+                     (250, 240, 200))
         elif kind == 'clutter':
             cv.paint(o, *cv.ellipsoid(x, .2, z, .3, .2, .25), col)
         else:
-            wd, ht = dict(bed=(2., .6), chair=(.5, .9), sofa=(1.8, .9),
-                          table=(1.2, .75), cabinet=(.8, 1.6),
-                          box=(.4, .35))[kind]
+            wd, ht = dict(
+                bed=(2., .6),
+                chair=(.5, .9),
+                sofa=(1.8, .9),
+                table=(1.2, .75),
+                cabinet=(.8, 1.6),
+                box=(.4, .35))[kind]
             cv.paint(o, *cv.box(x - wd / 2, x + wd / 2, 0., ht, z), col)
     return cv, rng
 
 
-def generate_nyud_mt(root: str,
-                     num_train: int = DEMO_NUM_TRAIN,
-                     num_val: int = DEMO_NUM_VAL,
-                     size: Tuple[int, int] = DEMO_SIZE,
-                     seed: int = 0,
-                     return_labels: bool = False
-                     ) -> Optional[Dict[str, Labels]]:
+def generate_nyud_mt(
+        root: str,
+        num_train: int = DEMO_NUM_TRAIN,
+        num_val: int = DEMO_NUM_VAL,
+        size: Tuple[int, int] = DEMO_SIZE,
+        seed: int = 0,
+        return_labels: bool = False) -> Optional[Dict[str, Labels]]:
     """Write an ``NYUD_MT`` tree under ``root``.
 
     Args:
@@ -610,8 +664,13 @@ def generate_nyud_mt(root: str,
         ``normals`` (float32 HxWx3, 255 invalid), ``edge`` (uint8 {0, 1})
         and ``split``.
     """
-    dirs = dict(img='images', seg='segmentation', depth='depth',
-                normals='normals', edge='edge', sets='gt_sets')
+    dirs = dict(
+        img='images',
+        seg='segmentation',
+        depth='depth',
+        normals='normals',
+        edge='edge',
+        sets='gt_sets')
     for d in dirs.values():
         os.makedirs(osp.join(root, d), exist_ok=True)
     ids = [f'{i:04d}' for i in range(num_train + num_val)]
@@ -631,17 +690,19 @@ def generate_nyud_mt(root: str,
             r = rng.uniform(2., 6.)
             valid &= (cv.v - cy)**2 + (cv.u - cx)**2 >= r**2
         depth = np.where(valid, cv.depth, 0.).astype(np.float32)
-        normals = np.where(valid[..., None], cv.normals,
-                           0.).astype(np.float32)
+        normals = np.where(valid[..., None], cv.normals, 0.).astype(np.float32)
         edge = label_map_edges(seg)
 
-        _write_rgb(osp.join(root, dirs['img'], f'{img_id}.jpg'),
-                   cv.image(rng), jpg=True)
+        _write_rgb(
+            osp.join(root, dirs['img'], f'{img_id}.jpg'),
+            cv.image(rng),
+            jpg=True)
         cv2.imwrite(osp.join(root, dirs['seg'], f'{img_id}.png'), seg)
         np.save(osp.join(root, dirs['depth'], f'{img_id}.npy'), depth)
         np.save(osp.join(root, dirs['normals'], f'{img_id}.npy'), normals)
-        np.save(osp.join(root, dirs['edge'], f'{img_id}.npy'),
-                edge.astype(np.float32))
+        np.save(
+            osp.join(root, dirs['edge'], f'{img_id}.npy'),
+            edge.astype(np.float32))
         if return_labels:
             sem = seg - np.uint8(1)
             sem[seg == 0] = 255
@@ -691,8 +752,12 @@ def generate_demo_data(out_dir: str,
     if len(size) != 2 or min(size) < 32:
         raise ValueError(f'size must be (H, W) with H, W >= 32, got {size}')
     out = {}
-    kwargs = dict(num_train=num_train, num_val=num_val, size=size,
-                  seed=seed, return_labels=return_labels)
+    kwargs = dict(
+        num_train=num_train,
+        num_val=num_val,
+        size=size,
+        seed=seed,
+        return_labels=return_labels)
     if dataset in ('pascal', 'both'):
         out['PASCAL_MT'] = generate_pascal_mt(
             osp.join(out_dir, 'PASCAL_MT'), **kwargs)

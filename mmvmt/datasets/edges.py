@@ -82,8 +82,7 @@ def thin(image: np.ndarray, max_num_iter: Optional[int] = None) -> np.ndarray:
     skel = np.asarray(image).astype(bool).view(np.uint8).copy()
     luts = _deletion_luts()
     num_iter, n_old, n_new = 0, -1, int(skel.sum())
-    while n_old != n_new and (max_num_iter is None
-                              or num_iter < max_num_iter):
+    while n_old != n_new and (max_num_iter is None or num_iter < max_num_iter):
         n_old = n_new
         for lut in luts:
             codes = ndi.correlate(skel, _NEIGHBOUR_WEIGHTS, mode='constant')

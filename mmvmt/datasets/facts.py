@@ -77,7 +77,8 @@ def part_name_to_class() -> Mapping[str, int]:
 @lru_cache(maxsize=None)
 def context_name_to_id() -> Mapping[str, int]:
     """PASCAL-Context 459-class name -> ``LabelMap`` id."""
-    return MappingProxyType(dict(load_facts()['pascal_context_459_name_to_id']))
+    return MappingProxyType(
+        dict(load_facts()['pascal_context_459_name_to_id']))
 
 
 @lru_cache(maxsize=None)

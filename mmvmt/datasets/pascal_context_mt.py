@@ -53,11 +53,17 @@ class PascalContextMTDataset(BaseMultiTaskDataset):
         semseg=TaskAnnotation(('semseg/VOC12', 'semseg/pascal-context'),
                               '.png', 'class_png'),
         human_parts=TaskAnnotation((CONVERTED_DIRS['human_parts'], ),
-                                   '.png', 'class_png', converted=True),
+                                   '.png',
+                                   'class_png',
+                                   converted=True),
         sal=TaskAnnotation(('sal_distill', ), '.png', 'binary_png_threshold'),
-        normals=TaskAnnotation((CONVERTED_DIRS['normals'], ), '.png',
-                               'normals_png', converted=True),
-        edge=TaskAnnotation((CONVERTED_DIRS['edge'], ), '.png', 'binary_png',
+        normals=TaskAnnotation((CONVERTED_DIRS['normals'], ),
+                               '.png',
+                               'normals_png',
+                               converted=True),
+        edge=TaskAnnotation((CONVERTED_DIRS['edge'], ),
+                            '.png',
+                            'binary_png',
                             converted=True))
     DEFAULT_TASKS = ('semseg', 'human_parts', 'sal', 'normals')
     CONVERTER = staticmethod(converter_command)

@@ -50,8 +50,8 @@ from .facts import normals_valid_context_ids, part_name_to_class, \
 
 __all__ = [
     'CONVERTED_DIRS', 'CONVERTER_SCRIPT', 'RAW_DIRS', 'converter_command',
-    'read_split_ids', 'human_parts_from_mat', 'load_label_map',
-    'mask_normals', 'convert_image', 'convert_pascal_mt'
+    'read_split_ids', 'human_parts_from_mat', 'load_label_map', 'mask_normals',
+    'convert_image', 'convert_pascal_mt'
 ]
 
 #: Converted folder of each task, relative to the PASCAL_MT root.
@@ -74,8 +74,8 @@ def converter_command(root: str) -> str:
     return f'python {CONVERTER_SCRIPT} {root}'
 
 
-def read_split_ids(root: str, splits: Sequence[str] = ('train', 'val')
-                   ) -> List[str]:
+def read_split_ids(
+    root: str, splits: Sequence[str] = ('train', 'val')) -> List[str]:
     """Image ids listed in ``ImageSets/Context/<split>.txt``, in order.
 
     Args:
@@ -169,8 +169,7 @@ def load_label_map(path: str) -> np.ndarray:
     return mat['LabelMap']
 
 
-def mask_normals(normals_rgb: np.ndarray,
-                 label_map: np.ndarray) -> np.ndarray:
+def mask_normals(normals_rgb: np.ndarray, label_map: np.ndarray) -> np.ndarray:
     """Keep distilled normals only on normals-valid Context classes.
 
     Args:
@@ -223,12 +222,13 @@ def convert_image(img_id: str, root: str) -> None:
     # Masking is channel-order agnostic, so stay in BGR for cv2.imwrite.
     normals = mask_normals(bgr, label_map)
 
-    _write_png(osp.join(root, CONVERTED_DIRS['human_parts'], f'{img_id}.png'),
-               parts)
-    _write_png(osp.join(root, CONVERTED_DIRS['normals'], f'{img_id}.png'),
-               normals)
-    _write_png(osp.join(root, CONVERTED_DIRS['edge'], f'{img_id}.png'),
-               label_map_edges(label_map))
+    _write_png(
+        osp.join(root, CONVERTED_DIRS['human_parts'], f'{img_id}.png'), parts)
+    _write_png(
+        osp.join(root, CONVERTED_DIRS['normals'], f'{img_id}.png'), normals)
+    _write_png(
+        osp.join(root, CONVERTED_DIRS['edge'], f'{img_id}.png'),
+        label_map_edges(label_map))
 
 
 def convert_pascal_mt(root: str,

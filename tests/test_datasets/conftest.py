@@ -16,8 +16,7 @@ def demo_raw(tmp_path_factory):
     """Raw (unconverted) demo trees and their intended labels."""
     root = str(tmp_path_factory.mktemp('demo_raw'))
     labels = generate_demo_data(
-        root, num_train=NUM_TRAIN, num_val=NUM_VAL, seed=3,
-        return_labels=True)
+        root, num_train=NUM_TRAIN, num_val=NUM_VAL, seed=3, return_labels=True)
     return root, labels
 
 
@@ -26,7 +25,6 @@ def demo(tmp_path_factory):
     """Converted demo trees and their intended labels."""
     root = str(tmp_path_factory.mktemp('demo'))
     labels = generate_demo_data(
-        root, num_train=NUM_TRAIN, num_val=NUM_VAL, seed=3,
-        return_labels=True)
+        root, num_train=NUM_TRAIN, num_val=NUM_VAL, seed=3, return_labels=True)
     convert_pascal_mt(osp.join(root, 'PASCAL_MT'), progress=False)
     return root, labels

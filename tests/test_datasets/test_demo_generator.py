@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 import scipy.io
 
-from mmvmt.datasets.demo_generator import (encode_normals,
-                                           generate_demo_data,
+from mmvmt.datasets.demo_generator import (encode_normals, generate_demo_data,
                                            generate_nyud_mt,
                                            generate_pascal_mt)
 from mmvmt.datasets.facts import (context_name_to_id,
@@ -31,8 +30,8 @@ def test_pascal_raw_layout(demo_raw):
     assert not set(train) & set(val)
     for img_id in train + val:
         for folder, ext in (('JPEGImages', '.jpg'), ('sal_distill', '.png'),
-                            ('normals_distill', '.png'),
-                            ('human_parts', '.mat'),
+                            ('normals_distill', '.png'), ('human_parts',
+                                                          '.mat'),
                             ('pascal-context/trainval', '.mat')):
             assert osp.isfile(osp.join(root, folder, img_id + ext))
         in_voc = osp.isfile(osp.join(root, 'semseg/VOC12', img_id + '.png'))
@@ -116,8 +115,9 @@ def test_nyud_raw_files(demo_raw):
     labels = demo_raw[1]['NYUD_MT']
     n_unlabelled = 0
     for img_id, lab in labels.items():
-        seg = cv2.imread(osp.join(root, 'segmentation', img_id + '.png'),
-                         cv2.IMREAD_UNCHANGED)
+        seg = cv2.imread(
+            osp.join(root, 'segmentation', img_id + '.png'),
+            cv2.IMREAD_UNCHANGED)
         assert seg.dtype == np.uint8 and seg.max() <= len(nyud_classes())
         depth = np.load(osp.join(root, 'depth', img_id + '.npy'))
         normals = np.load(osp.join(root, 'normals', img_id + '.npy'))
@@ -147,7 +147,8 @@ def test_deterministic_and_independent_of_count(tmp_path):
     for folder in ('JPEGImages', 'sal_distill', 'normals_distill'):
         name = sorted(os.listdir(osp.join(b, folder)))[0]
         assert filecmp.cmp(
-            osp.join(a, folder, name), osp.join(b, folder, name),
+            osp.join(a, folder, name),
+            osp.join(b, folder, name),
             shallow=False)
     la = generate_nyud_mt(a, 2, 1, (48, 64), seed=5, return_labels=True)
     lb = generate_nyud_mt(b, 2, 1, (48, 64), seed=5, return_labels=True)
@@ -158,8 +159,8 @@ def test_deterministic_and_independent_of_count(tmp_path):
 
 
 def test_encode_normals():
-    n = np.array([[1., 0., -1.], [0.6, -0.8, 0.]])
-    assert encode_normals(n).tolist() == [[255, 128, 0], [204, 26, 128]]
+    n = np.array([[1., 0., -1.], [0.6, -0.5, 0.]])
+    assert encode_normals(n).tolist() == [[255, 128, 0], [204, 64, 128]]
 
 
 def test_argument_checks(tmp_path):

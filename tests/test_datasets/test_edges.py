@@ -11,8 +11,8 @@ REF = osp.join(osp.dirname(__file__), 'data', 'thin_reference.npz')
 
 
 def _unpack(bits, shape):
-    return np.unpackbits(bits)[:shape[0] * shape[1]].reshape(shape).astype(
-        bool)
+    return np.unpackbits(bits)[:shape[0] *
+                               shape[1]].reshape(shape).astype(bool)
 
 
 def test_thin_matches_skimage_reference():

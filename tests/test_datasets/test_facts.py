@@ -7,9 +7,9 @@ from mmvmt.datasets import facts
 def test_class_lists():
     assert len(facts.voc_classes()) == 21
     assert facts.voc_classes()[facts.person_class_id()] == 'person'
-    assert facts.human_parts_classes() == (
-        'background', 'head', 'torso', 'upper_arm', 'lower_arm',
-        'upper_leg', 'lower_leg')
+    assert facts.human_parts_classes() == ('background', 'head', 'torso',
+                                           'upper_arm', 'lower_arm',
+                                           'upper_leg', 'lower_leg')
     assert len(facts.nyud_classes()) == 40
     assert facts.nyud_classes()[0] == 'wall'
 

@@ -38,8 +38,7 @@ def decode(name, content, backend='pillow'):
 def test_registry():
     assert set(ANN_DECODERS) >= {
         'class_png', 'class_png_reduce_zero', 'binary_png_threshold',
-        'binary_png', 'normals_png', 'normals_npy', 'depth_npy',
-        'binary_npy'
+        'binary_png', 'normals_png', 'normals_npy', 'depth_npy', 'binary_npy'
     }
     with pytest.raises(KeyError, match="unknown annotation decoder 'x'"):
         get_ann_decoder('x')
@@ -57,8 +56,10 @@ def test_class_decoders():
     with pytest.raises(ValueError, match='single-channel'):
         decode('class_png', png_bytes(np.zeros((2, 2, 3), np.uint8)))
     with pytest.raises(ValueError, match=r'\[0, 255\]'):
-        decode('class_png', png_bytes(np.array([[300]], np.uint16)),
-               backend='cv2')
+        decode(
+            'class_png',
+            png_bytes(np.array([[300]], np.uint16)),
+            backend='cv2')
 
 
 def test_binary_decoders():
@@ -79,11 +80,10 @@ def test_normals_decoders():
     for backend in ('pillow', 'cv2'):  # RGB order whatever the backend
         out = decode('normals_png', png_bytes(rgb), backend)
         assert out.dtype == np.float32 and out.shape == (1, 3, 3)
-        np.testing.assert_allclose(out[0, 0], [1., 1. / 255., -1.],
-                                   atol=1e-6)
+        np.testing.assert_allclose(out[0, 0], [1., 1. / 255., -1.], atol=1e-6)
         assert (out[0, 1] == 255).all()  # all-zero pixel -> invalid
-        np.testing.assert_allclose(out[0, 2], [-1., -1., -253. / 255.],
-                                   atol=1e-6)
+        np.testing.assert_allclose(
+            out[0, 2], [-1., -1., -253. / 255.], atol=1e-6)
     arr = np.array([[[0, 0, 1], [0, 0, 0], [np.inf, 0, 0]]], np.float64)
     out = decode('normals_npy', npy_bytes(arr))
     assert out.dtype == np.float32
@@ -105,8 +105,12 @@ def _results(tmp_path, task, decoder, content, **extra):
     path = str(tmp_path / f'{task}.bin')
     with open(path, 'wb') as f:
         f.write(content)
-    return dict(tasks=(task, ), ann_decoders={task: decoder},
-                seg_fields=[], **{f'{task}_path': path}, **extra)
+    return dict(
+        tasks=(task, ),
+        ann_decoders={task: decoder},
+        seg_fields=[],
+        **{f'{task}_path': path},
+        **extra)
 
 
 def test_transform_errors(tmp_path):
@@ -121,8 +125,11 @@ def test_transform_errors(tmp_path):
         load(dict(tasks=('segm', ), ann_decoders={}))
     missing = str(tmp_path / 'missing.png')
     with pytest.raises(FileNotFoundError, match='missing.png'):
-        load(dict(tasks=('sal', ), sal_path=missing,
-                  ann_decoders=dict(sal='binary_png')))
+        load(
+            dict(
+                tasks=('sal', ),
+                sal_path=missing,
+                ann_decoders=dict(sal='binary_png')))
     # Corrupt png: the message names the file, whatever the backend.
     for backend in ('pillow', 'cv2'):
         res = _results(tmp_path, 'semseg', 'class_png', b'\x89PNG garbage')
@@ -137,15 +144,23 @@ def test_transform_errors(tmp_path):
     with pytest.raises(ValueError, match='expected float32'):
         load(res)
     # Annotation size differs from the image size.
-    res = _results(tmp_path, 'sal', 'binary_png',
-                   png_bytes(np.zeros((2, 3), np.uint8)), ori_shape=(4, 3))
+    res = _results(
+        tmp_path,
+        'sal',
+        'binary_png',
+        png_bytes(np.zeros((2, 3), np.uint8)),
+        ori_shape=(4, 3))
     with pytest.raises(ValueError, match=r'sal\.bin has size \(2, 3\)'):
         load(res)
 
 
 def test_transform_adds_fields(tmp_path):
-    res = _results(tmp_path, 'sal', 'binary_png',
-                   png_bytes(np.ones((2, 3), np.uint8)), ori_shape=(2, 3))
+    res = _results(
+        tmp_path,
+        'sal',
+        'binary_png',
+        png_bytes(np.ones((2, 3), np.uint8)),
+        ori_shape=(2, 3))
     res['seg_fields'] = ['gt_sal']
     out = LoadMultiTaskAnnotations()(res)
     assert out['seg_fields'] == ['gt_sal']  # no duplicate
@@ -156,7 +171,8 @@ def test_transform_adds_fields(tmp_path):
 def test_decodes_pascal_demo(demo):
     root, labels = demo
     ds = PascalContextMTDataset(
-        osp.join(root, 'PASCAL_MT'), split='val',
+        osp.join(root, 'PASCAL_MT'),
+        split='val',
         tasks=('semseg', 'human_parts', 'sal', 'normals', 'edge'))
     load = LoadMultiTaskAnnotations()
     seen_no_person = seen_invalid = False
@@ -178,7 +194,8 @@ def test_decodes_pascal_demo(demo):
         assert normals.dtype == np.float32 and normals.shape[2] == 3
         invalid = (lab['normals_png'] == 0).all(-1)
         assert (normals[invalid] == 255).all()
-        expected = lab['normals_png'][~invalid].astype(np.float32) * 2 / 255 - 1
+        expected = lab['normals_png'][~invalid].astype(
+            np.float32) * 2 / 255 - 1
         np.testing.assert_allclose(normals[~invalid], expected, atol=1e-6)
         # Valid normals are (quantised) unit vectors.
         np.testing.assert_allclose(
@@ -191,7 +208,8 @@ def test_decodes_pascal_demo(demo):
 def test_decodes_nyud_demo(demo):
     root, labels = demo
     ds = NYUDv2MTDataset(
-        osp.join(root, 'NYUD_MT'), split='train',
+        osp.join(root, 'NYUD_MT'),
+        split='train',
         tasks=('semseg', 'depth', 'normals', 'edge'))
     load = LoadMultiTaskAnnotations()
     for i in range(len(ds)):

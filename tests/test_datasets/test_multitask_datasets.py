@@ -22,8 +22,7 @@ NUM_TRAIN, NUM_VAL = 8, 4
 @pytest.fixture(autouse=True)
 def _check_fixture_sizes(demo):
     splits = [lab['split'] for lab in demo[1]['NYUD_MT'].values()]
-    assert (splits.count('train'), splits.count('val')) == (NUM_TRAIN,
-                                                           NUM_VAL)
+    assert (splits.count('train'), splits.count('val')) == (NUM_TRAIN, NUM_VAL)
 
 
 def _copy(demo, name, tmp_path):
@@ -49,8 +48,10 @@ def test_pascal_lists_demo(demo):
     assert info['normals_path'] == osp.join(root, 'normals_png',
                                             img_id + '.png')
     assert info['ann_decoders'] == dict(
-        semseg='class_png', human_parts='class_png',
-        sal='binary_png_threshold', normals='normals_png')
+        semseg='class_png',
+        human_parts='class_png',
+        sal='binary_png_threshold',
+        normals='normals_png')
     assert info['tasks'] == train.tasks and info['seg_fields'] == []
     assert info['reduce_zero_label'] is False and info['sample_idx'] == 0
     assert 'edge_path' not in info
@@ -65,9 +66,8 @@ def test_pascal_lists_demo(demo):
     assert meta['task_classes']['human_parts'] == human_parts_classes()
     assert meta['task_classes']['semseg'] == voc_classes()
     assert meta['tasks'] == train.tasks
-    assert len(meta['palette']) == 21 and meta['palette'][15] == [
-        192, 128, 128
-    ]
+    assert len(
+        meta['palette']) == 21 and meta['palette'][15] == [192, 128, 128]
 
 
 def test_nyud_lists_demo(demo):
@@ -91,13 +91,14 @@ def test_task_errors(demo):
     root = osp.join(demo[0], 'PASCAL_MT')
     with pytest.raises(KeyError, match="unknown task 'segm'"):
         PascalContextMTDataset(root, tasks=('segm', ))
-    with pytest.raises(ValueError,
-                       match=r"PascalContextMTDataset does not provide "
-                       r"task\(s\) \['depth'\]"):
+    with pytest.raises(
+            ValueError,
+            match=r"PascalContextMTDataset does not provide "
+            r"task\(s\) \['depth'\]"):
         PascalContextMTDataset(root, tasks=('semseg', 'depth'))
     with pytest.raises(ValueError, match=r"\['human_parts', 'sal'\]"):
-        NYUDv2MTDataset(osp.join(demo[0], 'NYUD_MT'),
-                        tasks=('human_parts', 'sal'))
+        NYUDv2MTDataset(
+            osp.join(demo[0], 'NYUD_MT'), tasks=('human_parts', 'sal'))
     with pytest.raises(ValueError, match='class subsets'):
         PascalContextMTDataset(
             root, metainfo=dict(classes=('background', 'person')))
@@ -106,16 +107,18 @@ def test_task_errors(demo):
 def test_missing_files(demo, tmp_path):
     with pytest.raises(FileNotFoundError, match='data_root .*nowhere'):
         NYUDv2MTDataset(str(tmp_path / 'nowhere'))
-    with pytest.raises(FileNotFoundError,
-                       match=r"split file .*gt_sets/test\.txt of split "
-                       r"'test'"):
+    with pytest.raises(
+            FileNotFoundError,
+            match=r"split file .*gt_sets/test\.txt of split "
+            r"'test'"):
         NYUDv2MTDataset(osp.join(demo[0], 'NYUD_MT'), split='test')
     nyud = _copy(demo, 'NYUD_MT', tmp_path)
     os.remove(osp.join(nyud, 'depth', '0002.npy'))
     NYUDv2MTDataset(nyud, tasks=('semseg', ))  # depth not requested
-    with pytest.raises(FileNotFoundError,
-                       match=r"depth annotation of image '0002' .*"
-                       r'depth/0002\.npy'):
+    with pytest.raises(
+            FileNotFoundError,
+            match=r"depth annotation of image '0002' .*"
+            r'depth/0002\.npy'):
         NYUDv2MTDataset(nyud)
     os.remove(osp.join(nyud, 'images', '0001.jpg'))
     with pytest.raises(FileNotFoundError, match=r'images/0001\.jpg'):
@@ -127,9 +130,10 @@ def test_missing_files(demo, tmp_path):
     # Neither semseg/VOC12 nor semseg/pascal-context has the image.
     pascal = _copy(demo, 'PASCAL_MT', tmp_path)
     os.remove(osp.join(pascal, 'semseg', 'VOC12', '2008_000000.png'))
-    with pytest.raises(FileNotFoundError,
-                       match=r'VOC12/2008_000000\.png and .*pascal-context/'
-                       r'2008_000000\.png'):
+    with pytest.raises(
+            FileNotFoundError,
+            match=r'VOC12/2008_000000\.png and .*pascal-context/'
+            r'2008_000000\.png'):
         PascalContextMTDataset(pascal, tasks=('semseg', ))
 
 
@@ -148,9 +152,10 @@ def test_unconverted_tree(demo_raw, demo, tmp_path):
     # Partly converted: the missing file and the command are named.
     pascal = _copy(demo, 'PASCAL_MT', tmp_path)
     os.remove(osp.join(pascal, 'normals_png', '2009_000001.png'))
-    with pytest.raises(FileNotFoundError,
-                       match=r'normals_png/2009_000001\.png.*re-run: python '
-                       r'tools/dataset_converters/pascal_mt\.py'):
+    with pytest.raises(
+            FileNotFoundError,
+            match=r'normals_png/2009_000001\.png.*re-run: python '
+            r'tools/dataset_converters/pascal_mt\.py'):
         PascalContextMTDataset(pascal)
 
 
@@ -160,8 +165,7 @@ def test_corrupt_image(demo, tmp_path):
     with open(bad, 'wb') as f:
         f.write(b'\xff\xd8 not really a jpeg')
     ds = PascalContextMTDataset(
-        pascal, tasks=('sal', ),
-        pipeline=[dict(type='LoadImageFromFile')])
+        pascal, tasks=('sal', ), pipeline=[dict(type='LoadImageFromFile')])
     with pytest.raises(AssertionError, match=bad):
         LoadImageFromFile()(ds.get_data_info(0))
     with pytest.raises(AssertionError, match=bad):
@@ -176,18 +180,16 @@ def test_demo_configs(demo, name, n_gt):
     cfg = Config.fromfile(
         osp.join(REPO, 'configs', '_base_', 'datasets', f'{name}.py'))
     real = Config.fromfile(
-        osp.join(REPO, 'configs', '_base_', 'datasets',
-                 f'{name[:-5]}.py'))
+        osp.join(REPO, 'configs', '_base_', 'datasets', f'{name[:-5]}.py'))
     assert real.train_dataloader.batch_size == 8
     assert real.train_dataloader.sampler.type == 'InfiniteSampler'
     assert real.val_dataloader.batch_size == 1
-    assert real.val_evaluator == dict(type='MultiTaskMetric',
-                                      tasks=real.tasks)
+    assert real.val_evaluator == dict(type='MultiTaskMetric', tasks=real.tasks)
     assert cfg.val_evaluator == real.val_evaluator
     folder = 'PASCAL_MT' if 'pascal' in name else 'NYUD_MT'
     assert cfg.train_dataloader.dataset.data_root == f'data/demo/{folder}'
-    for key, crop in (('train_dataloader', cfg.crop_size),
-                      ('test_dataloader', None)):
+    for key, crop in (('train_dataloader', cfg.crop_size), ('test_dataloader',
+                                                            None)):
         ds_cfg = cfg[key].dataset.copy()
         ds_cfg.data_root = osp.join(demo[0], folder)
         ds = DATASETS.build(ds_cfg)
@@ -200,7 +202,6 @@ def test_demo_configs(demo, name, n_gt):
             assert hw[0] <= crop[0] and hw[1] <= crop[1]
             assert all(tuple(sample.get(k).shape) == hw for k in gts)
         else:  # ground truth at the original resolution
-            assert all(
-                tuple(sample.get(k).shape) == (128, 160) for k in gts)
+            assert all(tuple(sample.get(k).shape) == (128, 160) for k in gts)
         assert np.isin(sample.gt_semseg.data.numpy(),
                        list(range(40)) + [255]).all()

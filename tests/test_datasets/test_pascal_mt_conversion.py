@@ -2,7 +2,7 @@
 import os
 import os.path as osp
 import shutil
-import subprocess
+import runpy
 import sys
 
 import cv2
@@ -51,15 +51,17 @@ def test_human_parts_rules(tmp_path):
     shape = (6, 8)
     path = str(tmp_path / 'a.mat')
     person = box(shape, 0, 6, 0, 4)
-    write_parts_mat(path, [
-        # A dog's 'head' must not count: only person objects (class 15).
-        (12, box(shape, 0, 6, 4, 8), [('head', box(shape, 0, 3, 4, 8))]),
-        # torso, then lhand over part of it: later parts overwrite.
-        (15, person, [('torso', box(shape, 0, 4, 0, 4)),
-                      ('lhand', box(shape, 2, 4, 0, 2)),
-                      ('rfoot', box(shape, 5, 6, 0, 4))]),
-        (15, box(shape, 0, 1, 4, 8), []),  # person without parts
-    ])
+    write_parts_mat(
+        path,
+        [
+            # A dog's 'head' must not count: only person objects (class 15).
+            (12, box(shape, 0, 6, 4, 8), [('head', box(shape, 0, 3, 4, 8))]),
+            # torso, then lhand over part of it: later parts overwrite.
+            (15, person, [('torso', box(shape, 0, 4, 0, 4)),
+                          ('lhand', box(shape, 2, 4, 0, 2)),
+                          ('rfoot', box(shape, 5, 6, 0, 4))]),
+            (15, box(shape, 0, 1, 4, 8), []),  # person without parts
+        ])
     expected = np.zeros(shape, np.uint8)
     expected[0:4, 0:4] = 2
     expected[2:4, 0:2] = 4
@@ -67,8 +69,7 @@ def test_human_parts_rules(tmp_path):
     assert np.array_equal(human_parts_from_mat(path, shape), expected)
 
     # No person with parts -> no human-part labels at all.
-    write_parts_mat(path, [(15, person, []), (12, person,
-                                             [('head', person)])])
+    write_parts_mat(path, [(15, person, []), (12, person, [('head', person)])])
     out = human_parts_from_mat(path, shape)
     assert out.dtype == np.uint8 and (out == 255).all()
     write_parts_mat(path, [])
@@ -78,13 +79,16 @@ def test_human_parts_rules(tmp_path):
 def test_human_parts_errors(tmp_path):
     shape = (4, 4)
     path = str(tmp_path / 'bad.mat')
-    write_parts_mat(path, [(15, box(shape, 0, 4, 0, 4),
-                            [('tail', box(shape, 0, 1, 0, 1))])])
-    with pytest.raises(ValueError, match=r"bad\.mat.*unknown person part "
-                       r"'tail'"):
+    write_parts_mat(
+        path,
+        [(15, box(shape, 0, 4, 0, 4), [('tail', box(shape, 0, 1, 0, 1))])])
+    with pytest.raises(
+            ValueError, match=r"bad\.mat.*unknown person part "
+            r"'tail'"):
         human_parts_from_mat(path, shape)
-    write_parts_mat(path, [(15, box(shape, 0, 4, 0, 4),
-                            [('head', box((5, 4), 0, 1, 0, 1))])])
+    write_parts_mat(
+        path, [(15, box(shape, 0, 4, 0, 4), [('head', box(
+            (5, 4), 0, 1, 0, 1))])])
     with pytest.raises(ValueError, match=r'bad\.mat.*shape \(5, 4\)'):
         human_parts_from_mat(path, shape)
     scipy.io.savemat(path, {'something': np.zeros(2)})
@@ -147,24 +151,36 @@ def test_converter_errors(demo_raw, tmp_path):
         convert_pascal_mt(root, progress=False)
 
 
-def test_cli(tmp_path):
+def run_tool(monkeypatch, script, *args):
+    """Run a tools/ script as ``python script args`` (in-process)."""
+    monkeypatch.setattr(sys, 'argv', [script, *args])
+    runpy.run_path(osp.join(REPO, script), run_name='__main__')
+
+
+def test_cli(tmp_path, monkeypatch, capsys):
     """Generator CLI + converter CLI, as a user runs them."""
-    env = dict(os.environ, PYTHONPATH=REPO)
     out = str(tmp_path / 'demo')
-    subprocess.run([
-        sys.executable, 'tools/misc/generate_demo_data.py', out,
-        '--dataset', 'pascal', '--num-train', '2', '--num-val', '1',
-        '--size', '48', '64'
-    ], cwd=REPO, env=env, check=True, capture_output=True)
+    run_tool(monkeypatch, 'tools/misc/generate_demo_data.py', out, '--dataset',
+             'pascal', '--num-train', '2', '--num-val', '1', '--size', '48',
+             '64')
     root = osp.join(out, 'PASCAL_MT')
     assert not osp.exists(osp.join(out, 'NYUD_MT'))
     assert not osp.isdir(osp.join(root, 'edge_png'))
     cmd = converter_command(root)
     assert cmd == f'python tools/dataset_converters/pascal_mt.py {root}'
-    subprocess.run([sys.executable] + cmd.split()[1:] + ['--nproc', '2'],
-                   cwd=REPO, env=env, check=True, capture_output=True)
+    assert cmd in capsys.readouterr().out
+    run_tool(monkeypatch, *cmd.split()[1:], '--nproc', '2')
+    assert 'converted 3 images' in capsys.readouterr().out
     for folder in CONVERTED_DIRS.values():
         files = sorted(os.listdir(osp.join(root, folder)))
         assert len(files) == 3
-        assert cv2.imread(osp.join(root, folder, files[0])).shape[:2] == (
-            48, 64)
+        assert cv2.imread(osp.join(root, folder,
+                                   files[0])).shape[:2] == (48, 64)
+    # --convert does both steps.
+    run_tool(monkeypatch, 'tools/misc/generate_demo_data.py',
+             str(tmp_path / 'demo2'), '--dataset', 'both', '--num-train', '1',
+             '--num-val', '1', '--size', '48', '64', '--convert')
+    assert osp.isfile(
+        osp.join(tmp_path, 'demo2', 'PASCAL_MT', 'edge_png',
+                 '2009_000001.png'))
+    assert osp.isdir(osp.join(tmp_path, 'demo2', 'NYUD_MT', 'depth'))

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 from mmengine.evaluator import Evaluator
+from mmengine.hooks import CheckpointHook
 from mmseg.registry import METRICS
 
 from mmvmt.evaluation import MultiTaskMetric
@@ -227,3 +228,21 @@ def test_results_hold_small_fixed_size_arrays(random_sample, rng,
     per_image = (stored_bytes(40, 24) - small) / 20
     assert per_image < 4096
     assert large / 20 < 32 * 1024
+
+
+def test_data_samples_accepted_directly(random_sample, rng):
+    as_dict = random_sample(rng, 0, 8, 8, ('sal', ))
+    sample = MultiTaskDataSample(metainfo=dict(img_path='z.jpg'))
+    sample.set_task_gt('sal', as_dict['gt_sal']['data'])
+    sample.set_task_pred('sal', as_dict['pred_sal']['data'])
+    direct, via_dict = MultiTaskMetric(('sal', )), MultiTaskMetric(('sal', ))
+    direct.process({}, [sample])
+    via_dict.process({}, [as_dict])
+    assert direct.evaluate(1) == via_dict.evaluate(1)
+
+
+def test_delta_m_drives_checkpoint_hook_with_rule_greater():
+    hook = CheckpointHook(save_best='multitask/delta_m', rule='greater')
+    assert hook.is_better_than['multitask/delta_m'](1.5, -0.3)
+    with pytest.raises(ValueError, match='Cannot infer the rule'):
+        CheckpointHook(save_best='multitask/delta_m')

@@ -7,13 +7,16 @@ ignore regions, people-free human-parts images and invalid normals) through
 * time per image of ``process`` (map generation excluded) and of the final
   reduction;
 * memory: bytes of numpy data and pickled size of ``metric.results`` (what
-  ``collect_results`` ships between ranks), the ``tracemalloc`` peak above
-  the start (numpy allocations are traced, torch's are not) and the growth
-  of the process' maximum resident set size.
+  ``collect_results`` ships between ranks); the growth of the resident set
+  size retained at the end (Linux: ``VmRSS`` after ``malloc_trim``, i.e.
+  memory still in use, not free heap pages glibc keeps); the growth of the
+  peak resident set size (``ru_maxrss``: includes the working set of a
+  batch and heap pages glibc has not returned yet); optionally
+  (``--tracemalloc``) the ``tracemalloc`` peak above the start (numpy
+  allocations are traced, torch's are not; tracing itself inflates RSS).
 
 Memory must stay flat in the number of images apart from a few hundred
-bytes per image; a metric that stored maps would need
-``num_images * H * W * ~40`` bytes.
+bytes per image; a metric that stored maps would need ``raw_maps_mib``.
 
 Example::
 
@@ -21,11 +24,12 @@ Example::
         --size 512 --threads 1
 """
 import argparse
+import ctypes
 import pickle
 import resource
 import time
 import tracemalloc
-from typing import Dict, Sequence
+from typing import Dict, Optional, Sequence
 
 import numpy as np
 import torch
@@ -51,6 +55,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--threads', type=int, default=1, help='torch.set_num_threads')
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument(
+        '--tracemalloc', action='store_true',
+        help='also report the tracemalloc peak (slows down, inflates RSS)')
     return parser.parse_args()
 
 
@@ -114,6 +121,23 @@ def _maxrss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _retained_rss_mib() -> Optional[float]:
+    """Current resident set size after returning free heap pages (MiB).
+
+    Returns:
+        float | None: None where ``/proc`` or glibc is unavailable.
+    """
+    try:
+        ctypes.CDLL('libc.so.6').malloc_trim(0)
+        with open('/proc/self/status') as f:
+            for line in f:
+                if line.startswith('VmRSS:'):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
 def main() -> Dict[str, float]:
     """Run the simulation and print the numbers.
 
@@ -137,8 +161,10 @@ def main() -> Dict[str, float]:
     metric.results.clear()
 
     rss_start = _maxrss_mib()
-    tracemalloc.start()
-    base_traced = tracemalloc.get_traced_memory()[0]
+    retained_start = _retained_rss_mib()
+    if args.tracemalloc:
+        tracemalloc.start()
+        base_traced = tracemalloc.get_traced_memory()[0]
     process_s = 0.0
     done = 0
     while done < args.num_images:
@@ -153,23 +179,28 @@ def main() -> Dict[str, float]:
         del batch
     stored = results_nbytes(metric.results)
     pickled = len(pickle.dumps(metric.results))
+    retained_end = _retained_rss_mib()
     start = time.perf_counter()
     res = metric.evaluate(args.num_images)
     reduce_s = time.perf_counter() - start
-    traced_peak = tracemalloc.get_traced_memory()[1] - base_traced
-    tracemalloc.stop()
     numbers = dict(
         process_ms_per_image=process_s / args.num_images * 1e3,
         reduce_ms=reduce_s * 1e3,
         results_numpy_bytes=stored,
         results_bytes_per_image=stored / args.num_images,
         results_pickled_bytes=pickled,
-        tracemalloc_peak_mib=traced_peak / 2**20,
-        maxrss_growth_mib=_maxrss_mib() - rss_start,
+        retained_rss_growth_mib=(retained_end - retained_start
+                                 if retained_start is not None else
+                                 float('nan')),
+        peak_rss_growth_mib=_maxrss_mib() - rss_start,
         raw_maps_mib=args.num_images * sum(
             v['data'].numel() * v['data'].element_size()
             for k, v in make_sample(0, args.size, args.tasks, gen).items()
             if k.startswith(('gt_', 'pred_'))) / 2**20)
+    if args.tracemalloc:
+        numbers['tracemalloc_peak_mib'] = (
+            tracemalloc.get_traced_memory()[1] - base_traced) / 2**20
+        tracemalloc.stop()
     print(f'{args.num_images} images of {args.size}x{args.size}, tasks '
           f'{args.tasks}, batch {args.batch}, {args.threads} thread(s)')
     for key, value in numbers.items():

@@ -1,5 +1,5 @@
 # Tiny synthetic NYUD_MT (same layout, 128x160 images). Create it with
-#   python tools/misc/generate_demo_data.py data/demo --dataset nyud
+#   python tools/misc/generate_demo_data.py data/demo --convert
 _base_ = './nyud_mt.py'
 data_root = 'data/demo/NYUD_MT'
 img_scale = (160, 128)

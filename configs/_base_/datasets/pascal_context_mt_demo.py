@@ -1,5 +1,5 @@
 # Tiny synthetic PASCAL_MT (same layout, 128x160 images). Create it with
-#   python tools/misc/generate_demo_data.py data/demo --dataset pascal --convert
+#   python tools/misc/generate_demo_data.py data/demo --convert
 _base_ = './pascal_context_mt.py'
 data_root = 'data/demo/PASCAL_MT'
 img_scale = (160, 128)

@@ -304,5 +304,6 @@ class LoadMultiTaskAnnotations(BaseTransform):
                 f'{gt.shape[:2]}, but its image has size {tuple(ori_shape)}')
 
     def __repr__(self) -> str:
-        return (f'{self.__class__.__name__}(imdecode_backend='
-                f'{self.imdecode_backend!r}, backend_args={self.backend_args})')
+        return (
+            f'{self.__class__.__name__}(imdecode_backend='
+            f'{self.imdecode_backend!r}, backend_args={self.backend_args})')

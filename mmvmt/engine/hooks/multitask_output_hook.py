@@ -42,8 +42,8 @@ def save_task_prediction(task: str, pred: torch.Tensor, path_stem: str) -> str:
     elif kind == NORMALS:
         path = path_stem + '.png'
         rgb = np.round((array.transpose(1, 2, 0) + 1) / 2 * 255)
-        mmcv.imwrite(rgb.clip(0, 255).astype(np.uint8), path,
-                     channel_order='rgb')
+        # mmcv.imwrite (OpenCV) expects BGR; the file holds RGB.
+        mmcv.imwrite(rgb.clip(0, 255).astype(np.uint8)[..., ::-1], path)
     else:
         path = path_stem + '.npy'
         os.makedirs(osp.dirname(path), exist_ok=True)

@@ -51,18 +51,16 @@ class MultiTaskMetric(BaseMetric):
     NYUD-v2 multi-task benchmarks (ASTMT, MTI-Net, Multi-Task-Transformer,
     MTLoRA); see each task evaluator for the exact definition:
 
-    =============  ========================================  ===============
-    task kind      keys                                      evaluator
-    =============  ========================================  ===============
-    class maps     ``<task>/mIoU``, ``<task>/aAcc`` (%)      ClassTaskEvaluator
-    saliency       ``sal/mIoU``, ``sal/maxF`` (%)            SaliencyEvaluator
-    normals        ``normals/mean|median|rmse`` (deg),       NormalsEvaluator
-                   ``normals/11.25|22.5|30`` (%)
-    depth          ``depth/rmse`` (m), ``depth/abs_rel``,    DepthEvaluator
-                   ``depth/log_rmse``
-    edges          ``edge/odsF`` (%, an approximation of     EdgeEvaluator
-                   SEISM's ODS F-measure)
-    =============  ========================================  ===============
+    * class maps: ``<task>/mIoU``, ``<task>/aAcc`` (%)
+      (:class:`ClassTaskEvaluator`);
+    * saliency: ``sal/mIoU``, ``sal/maxF`` (%) (:class:`SaliencyEvaluator`);
+    * normals: ``normals/mean``, ``normals/median``, ``normals/rmse``
+      (degrees), ``normals/11.25``, ``normals/22.5``, ``normals/30`` (%)
+      (:class:`NormalsEvaluator`);
+    * depth: ``depth/rmse`` (m), ``depth/abs_rel``, ``depth/log_rmse``
+      (:class:`DepthEvaluator`);
+    * edges: ``edge/odsF`` (%), an approximation of SEISM's ODS F-measure
+      (:class:`EdgeEvaluator`).
 
     With a ``baseline``: ``multitask/delta_<task>`` and ``multitask/delta_m``
     (percent), ``delta_m = 1/T sum_t s_t (M_t - B_t) / B_t * 100`` over the
@@ -113,6 +111,12 @@ class MultiTaskMetric(BaseMetric):
         collect_device: ``'cpu'`` or ``'gpu'``, as :class:`BaseMetric`.
         prefix: Optional prefix added before every key.
         collect_dir: As :class:`BaseMetric`.
+
+    Raises:
+        KeyError: On an unknown task name.
+        ValueError: On duplicate tasks, options or baselines for tasks that
+            are not evaluated, or a malformed baseline.
+        TypeError: On an option the task's evaluator does not take.
 
     Examples:
         >>> metric = MultiTaskMetric(

@@ -111,8 +111,8 @@ class NormalsEvaluator(BaseTaskEvaluator):
         self.check_shapes(pred, gt, pred_channels=3)
         gt = gt.to(pred.device)
         valid = self.spec.valid_mask(gt)[0]
-        pred_v = pred.double()[:, valid]
-        gt_v = gt.double()[:, valid]
+        pred_v = pred[:, valid].double()
+        gt_v = gt[:, valid].double()
         if not bool(torch.isfinite(pred_v).all()):
             raise ValueError(f'pred_{self.task} holds non-finite values at '
                              'valid pixels')
@@ -120,9 +120,11 @@ class NormalsEvaluator(BaseTaskEvaluator):
             raise ValueError(f'gt_{self.task} must hold vectors in [-1, 1] '
                              f'or {self.spec.ignore_value} in all channels '
                              '(invalid)')
-        pred_v = pred_v / pred_v.norm(dim=0).clamp(min=1e-12)
-        gt_v = gt_v / gt_v.norm(dim=0)
-        cos = (pred_v * gt_v).sum(dim=0).clamp(-1, 1)
+        # <p / |p|, g / |g|>; a zero-length prediction gives cos 0 (90 deg).
+        # (Tensor.norm over dim 0 is ~10x slower than this on CPU.)
+        norms = (pred_v.square().sum(dim=0) * gt_v.square().sum(dim=0)).sqrt()
+        cos = ((pred_v * gt_v).sum(dim=0) / norms.clamp(min=1e-300)).clamp(
+            -1, 1)
         angle = torch.rad2deg(torch.arccos(cos))
         bins = (angle / self.bin_width).long().clamp(max=self.num_bins - 1)
         thresholds = torch.tensor(ANGLE_THRESHOLDS, device=angle.device,

@@ -1,5 +1,5 @@
 """Saliency accumulator: max-over-thresholds mIoU and maxF."""
-from typing import Dict, Optional, Sequence
+from typing import Dict, Sequence
 
 import numpy as np
 import torch
