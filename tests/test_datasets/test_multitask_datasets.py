@@ -184,7 +184,8 @@ def test_demo_configs(demo, name, n_gt):
     assert real.train_dataloader.batch_size == 8
     assert real.train_dataloader.sampler.type == 'InfiniteSampler'
     assert real.val_dataloader.batch_size == 1
-    assert real.val_evaluator == dict(type='MultiTaskMetric', tasks=real.tasks)
+    assert real.val_evaluator.type == 'MultiTaskMetric'
+    assert tuple(real.val_evaluator.tasks) == tuple(real.tasks)
     assert cfg.val_evaluator == real.val_evaluator
     folder = 'PASCAL_MT' if 'pascal' in name else 'NYUD_MT'
     assert cfg.train_dataloader.dataset.data_root == f'data/demo/{folder}'
