@@ -6,7 +6,7 @@ runner checkpoints loadable under torch >= 2.6 (see
 :mod:`mmvmt.utils.checkpoint_compat`).
 """
 from .utils import checkpoint_compat  # noqa: F401  (must come first)
-from . import apis, datasets, engine, evaluation, models, structures  # noqa: F401,E501
+from . import apis, datasets, engine, evaluation, models, structures, visualization  # noqa: F401,E501
 from .tasks import TASKS, TaskSpec, check_tasks, get_task
 from .version import __version__
 

@@ -180,3 +180,23 @@ def test_two_process_ddp_on_cpu(tmp_path, pascal_root, pretrained):
     assert len(seen[0]) == len(seen[1]) == 4  # 2 iters x batch 2
     assert not set(seen[0]) & set(seen[1])
     assert osp.isfile(osp.join(work_dir, 'iter_2.pth'))
+
+
+def test_show_dir_draws_every_task(tmp_path, pascal_root, pretrained):
+    import mmcv
+    work_dir = str(tmp_path / 'work')
+    config = tiny_config(work_dir, pascal_root, pretrained, iters=1)
+    run_tool(sys.executable, 'tools/train.py', config)
+    show_dir = str(tmp_path / 'show')
+    run_tool(sys.executable, 'tools/test.py', config,
+             osp.join(work_dir, 'iter_1.pth'), '--show-dir', show_dir,
+             '--cfg-options', 'default_hooks.visualization.interval=1')
+    with open(osp.join(pascal_root, 'ImageSets', 'Context', 'val.txt')) as f:
+        val_ids = f.read().split()
+    # LocalVisBackend: <save_dir>/vis_data/vis_image/<name>_<step>.png
+    image_dir = osp.join(show_dir, 'vis_data', 'vis_image')
+    assert sorted(os.listdir(image_dir)) == sorted(
+        f'test_{i}.jpg_0.png' for i in val_ids)
+    for name in os.listdir(image_dir):
+        # 2 rows (GT, pred) x (image + 4 tasks) of 64x80 tiles.
+        assert mmcv.imread(osp.join(image_dir, name)).shape == (128, 400, 3)
