@@ -104,7 +104,8 @@ class MultiTaskLocalVisualizer(SegLocalVisualizer):
         palette: ``semseg`` palette.
         dataset_name: mmseg dataset name giving default classes/palette.
         alpha: Opacity of the class-map colours over the image.
-        **kwargs: Other arguments of :class:`mmengine.visualization.Visualizer`.
+        **kwargs: Other arguments of
+            :class:`mmengine.visualization.Visualizer`.
     """
 
     #: Shorter image side (pixels) below which class names are not drawn.
@@ -391,9 +392,10 @@ class MultiTaskLocalVisualizer(SegLocalVisualizer):
         """Draw a sample and save it to the backends and/or ``out_file``.
 
         Multi-task samples give the mosaic described in the class
-        docstring; other samples go to :meth:`SegLocalVisualizer.add_datasample`.
-        As there: ``show`` displays the image, ``out_file`` writes it,
-        otherwise it is recorded with :meth:`add_image` (``name``, ``step``).
+        docstring; other samples go to
+        :meth:`SegLocalVisualizer.add_datasample`. As there: ``show``
+        displays the image, ``out_file`` writes it, otherwise it is recorded
+        with :meth:`add_image` (``name``, ``step``).
 
         Args:
             name: The image identifier.

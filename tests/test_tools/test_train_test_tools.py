@@ -3,6 +3,7 @@ import filecmp
 import json
 import os
 import os.path as osp
+import socket
 import subprocess
 import sys
 
@@ -45,10 +46,12 @@ def pretrained(tmp_path_factory):
     return path
 
 
-def tiny_config(work_dir, data_root, checkpoint, iters=12, **extra):
+def tiny_config(work_dir, data_root, checkpoint, iters=12,
+                model_tasks=('semseg', 'human_parts', 'sal', 'normals'),
+                **extra):
     """The demo config with the tiny model, tiny data and a short run."""
     cfg = Config.fromfile(DEMO_CONFIG)
-    model = tiny_model_cfg(checkpoint=checkpoint)
+    model = tiny_model_cfg(model_tasks, checkpoint=checkpoint)
     model['backbone']['always_dict'] = False
     model['data_preprocessor'] = cfg.model.data_preprocessor.to_dict()
     cfg.model = model
@@ -75,6 +78,13 @@ def tiny_config(work_dir, data_root, checkpoint, iters=12, **extra):
     return path
 
 
+def free_port():
+    """A TCP port that is free on the loopback interface right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
 def run_tool(*args, env=None):
     """Run a repo tool in a subprocess; fail with its output on error."""
     full_env = dict(os.environ, **(env or {}))
@@ -99,7 +109,13 @@ def read_losses(work_dir):
 def test_train_lowers_loss_and_test_writes_all_tasks(tmp_path, pascal_root,
                                                      pretrained):
     work_dir = str(tmp_path / 'work')
-    config = tiny_config(work_dir, pascal_root, pretrained, iters=30)
+    # A list of evaluators must work with --out too (mmseg's test.py fails).
+    evaluator = [dict(type='MultiTaskMetric',
+                      tasks=('semseg', 'human_parts', 'sal', 'normals'),
+                      baseline=dict(semseg=67.21, human_parts=61.93,
+                                    sal=62.35, normals=17.97))]
+    config = tiny_config(work_dir, pascal_root, pretrained, iters=30,
+                         test_evaluator=evaluator)
     run_tool(sys.executable, 'tools/train.py', config)
     losses = read_losses(work_dir)
     assert len(losses) >= 30
@@ -170,7 +186,7 @@ def test_two_process_ddp_on_cpu(tmp_path, pascal_root, pretrained):
                             allow_failed_imports=False),
         custom_hooks=[dict(type='SampleProbeHook', out_dir=probe)])
     run_tool('bash', 'tools/dist_train.sh', config, '2',
-             env=dict(PORT='29531',
+             env=dict(PORT=str(free_port()),
                       PYTHONPATH=osp.dirname(osp.abspath(__file__)),
                       OMP_NUM_THREADS='1'))
     seen = []
@@ -200,3 +216,12 @@ def test_show_dir_draws_every_task(tmp_path, pascal_root, pretrained):
     for name in os.listdir(image_dir):
         # 2 rows (GT, pred) x (image + 4 tasks) of 64x80 tiles.
         assert mmcv.imread(osp.join(image_dir, name)).shape == (128, 400, 3)
+
+
+def test_head_for_a_task_the_dataset_lacks_fails_clearly(
+        tmp_path, pascal_root, pretrained):
+    config = tiny_config(str(tmp_path / 'work'), pascal_root, pretrained,
+                         iters=1, model_tasks=('semseg', 'depth'))
+    runner = Runner.from_cfg(Config.fromfile(config))
+    with pytest.raises(KeyError, match="no 'gt_depth'.*Add 'depth'"):
+        runner.train()

@@ -62,8 +62,8 @@ def make_sample(tasks=TASK_ORDER, with_pred=True):
         human_parts=torch.ones((1, H, W), dtype=torch.long),
         sal=torch.full((1, H, W), 0.25),
         normals=torch.nn.functional.normalize(
-            torch.tensor([0.5, 0.5, -0.7071068])[:, None, None].expand(3, H, W),
-            dim=0),
+            torch.tensor([0.5, 0.5, -0.7071068])[:, None, None].expand(
+                3, H, W), dim=0),
         depth=torch.full((1, H, W), 2.0))
     for task in tasks:
         sample.set_task_gt(task, gts[task])

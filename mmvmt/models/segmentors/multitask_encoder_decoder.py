@@ -222,7 +222,9 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
                     f'data sample {i} '
                     f'({sample.metainfo.get("img_path", "no img_path")}) '
                     f'has no {key!r}, needed by the {task!r} head; it holds '
-                    f'{held}')
+                    f'{held} (the dataset loads tasks '
+                    f'{sample.metainfo.get("tasks")}). Add {task!r} to the '
+                    "dataset's tasks, if it provides it, or remove the head")
             task_sample = SegDataSample(metainfo=sample.metainfo)
             task_sample.gt_sem_seg = PixelData(data=getattr(sample, key).data)
             samples.append(task_sample)
