@@ -34,12 +34,13 @@ import numpy as np
 import scipy.io
 
 from .edges import label_map_edges
+from .transforms.loading import encode_normals
 from .facts import (context_name_to_id, normals_valid_context_ids,
                     nyud_classes, part_name_to_class, voc_classes)
 
 __all__ = [
     'DEMO_NUM_TRAIN', 'DEMO_NUM_VAL', 'DEMO_SIZE', 'generate_pascal_mt',
-    'generate_nyud_mt', 'generate_demo_data', 'encode_normals'
+    'generate_nyud_mt', 'generate_demo_data'
 ]
 
 DEMO_NUM_TRAIN = 80
@@ -77,15 +78,6 @@ _PERSON_PARTS = (
 )
 # 'hair' is the top of the head silhouette; written right after 'head'.
 _HAIR_V = 0.04
-
-
-def encode_normals(normals: np.ndarray) -> np.ndarray:
-    """Encode unit normals as RGB ``uint8`` (``v = round((n + 1) * 127.5)``).
-
-    This is the inverse of the ``normals_png`` decoder's ``n = 2 v/255 - 1``
-    up to quantisation.
-    """
-    return np.clip(np.round((normals + 1.) * 127.5), 0, 255).astype(np.uint8)
 
 
 class _Canvas:

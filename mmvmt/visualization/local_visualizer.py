@@ -11,6 +11,7 @@ from mmseg.registry import VISUALIZERS
 from mmseg.structures import SegDataSample
 from mmseg.visualization import SegLocalVisualizer
 
+from ..datasets.transforms.loading import encode_normals
 from ..tasks import BINARY, CLASS, DEPTH, NORMALS, TASKS, TaskSpec, \
     check_tasks
 
@@ -255,8 +256,7 @@ class MultiTaskLocalVisualizer(SegLocalVisualizer):
             if item is None:
                 return None
             values, valid = item
-            rgb = np.round((values.transpose(1, 2, 0) + 1) / 2 * 255)
-            tile = np.clip(rgb, 0, 255).astype(np.uint8)
+            tile = encode_normals(values.transpose(1, 2, 0))
             tile[~valid] = INVALID_COLOR
             return tile
 

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import scipy.io
 
-from mmvmt.datasets.demo_generator import (encode_normals, generate_demo_data,
+from mmvmt.datasets.transforms.loading import encode_normals
+from mmvmt.datasets.demo_generator import (generate_demo_data,
                                            generate_nyud_mt,
                                            generate_pascal_mt)
 from mmvmt.datasets.facts import (context_name_to_id,

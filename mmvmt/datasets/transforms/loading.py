@@ -22,7 +22,7 @@ from ...tasks import get_task
 
 __all__ = [
     'ANN_DECODERS', 'register_ann_decoder', 'get_ann_decoder',
-    'LoadMultiTaskAnnotations'
+    'LoadMultiTaskAnnotations', 'encode_normals'
 ]
 
 #: A decoder maps ``(file bytes, image decoding backend)`` to a ground-truth
@@ -144,6 +144,22 @@ def decode_binary_png(content: bytes, backend: str) -> np.ndarray:
         raise ValueError('expected values in {0, 1, 255}, found '
                          f'{bad.tolist()[:8]}')
     return labels
+
+
+def encode_normals(normals: np.ndarray) -> np.ndarray:
+    """Encode normals as RGB ``uint8``: ``v = round((n + 1) * 127.5)``.
+
+    The inverse of :func:`decode_normals_png` (``n = 2 v / 255 - 1``) up to
+    quantisation: the PASCAL ``normals_distill`` format, also used to write
+    and draw predicted normals.
+
+    Args:
+        normals: ``(H, W, 3)`` vectors with components in [-1, 1].
+
+    Returns:
+        np.ndarray: ``(H, W, 3)`` ``uint8`` RGB.
+    """
+    return np.clip(np.round((normals + 1.) * 127.5), 0, 255).astype(np.uint8)
 
 
 @register_ann_decoder('normals_png')

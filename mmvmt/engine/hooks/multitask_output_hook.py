@@ -11,6 +11,7 @@ from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 from mmseg.registry import HOOKS
 
+from ...datasets.transforms.loading import encode_normals
 from ...tasks import BINARY, CLASS, NORMALS, TASKS
 
 __all__ = ['MultiTaskOutputHook', 'save_task_prediction']
@@ -41,9 +42,9 @@ def save_task_prediction(task: str, pred: torch.Tensor, path_stem: str) -> str:
         mmcv.imwrite(np.round(array[0] * 255).astype(np.uint8), path)
     elif kind == NORMALS:
         path = path_stem + '.png'
-        rgb = np.round((array.transpose(1, 2, 0) + 1) / 2 * 255)
+        rgb = encode_normals(array.transpose(1, 2, 0))
         # mmcv.imwrite (OpenCV) expects BGR; the file holds RGB.
-        mmcv.imwrite(rgb.clip(0, 255).astype(np.uint8)[..., ::-1], path)
+        mmcv.imwrite(rgb[..., ::-1], path)
     else:
         path = path_stem + '.npy'
         os.makedirs(osp.dirname(path), exist_ok=True)
