@@ -6,3 +6,6 @@ _base_ = [
     '../_base_/default_runtime.py',
     '../_base_/schedules/schedule_40k_adamw_cosine.py',
 ]
+# NYUD ships no single-task baseline, hence no multitask/delta_m to pick the
+# best checkpoint by; add `baseline=...` to the evaluator and switch back.
+default_hooks = dict(checkpoint=dict(save_best='semseg/mIoU', rule='greater'))
