@@ -96,11 +96,6 @@ class TaskSpec:
         """Whether predictions are class ids (argmax over channels)."""
         return self.kind == CLASS
 
-    @property
-    def resize_mode(self) -> str:
-        """Interpolation used to resize raw head outputs to image size."""
-        return 'bilinear'
-
     def out_channels(self, num_classes: Optional[int] = None) -> int:
         """Head output channels for this task.
 

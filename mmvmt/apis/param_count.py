@@ -18,11 +18,12 @@ from typing import Dict
 
 import torch.nn as nn
 
+from ..models.backbones.vmt_swin import ADAPTER_KEY, TASK_NORMS_KEY
+
 __all__ = ['group_of', 'count_parameters']
 
-ADAPTER_KEY = '.adapter.'
-EXTRACTION_KEY = '.adapter.extraction.'
-TASK_NORMS_PREFIX = 'backbone.task_norms.'
+EXTRACTION_KEY = f'{ADAPTER_KEY}extraction.'
+TASK_NORMS_PREFIX = f'backbone.{TASK_NORMS_KEY}'
 
 
 def group_of(name: str) -> str:

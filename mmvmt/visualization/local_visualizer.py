@@ -210,60 +210,69 @@ class MultiTaskLocalVisualizer(SegLocalVisualizer):
         classes = classes + [str(i) for i in range(len(classes), num)]
         return classes, [tuple(int(c) for c in color) for color in palette]
 
+    @staticmethod
+    def _tile_pair(gt, pred, colorize: Callable[[np.ndarray, np.ndarray],
+                                                np.ndarray],
+                   invalid_color: Tuple[int, int, int]) -> TilePair:
+        """Colour the GT and prediction maps and paint their invalid pixels.
+
+        Args:
+            gt: ``(values, valid)`` of the ground truth, or None.
+            pred: ``(values, valid)`` of the prediction, or None.
+            colorize: ``(values, valid) -> H x W x 3`` new ``uint8`` array.
+            invalid_color: RGB colour of invalid pixels.
+
+        Returns:
+            tuple: The (GT, prediction) tiles; None where a map is missing.
+        """
+
+        def draw(item):
+            if item is None:
+                return None
+            values, valid = item
+            tile = colorize(values, valid)
+            tile[~valid] = invalid_color
+            return tile
+
+        return draw(gt), draw(pred)
+
     def _draw_class_tiles(self, spec: TaskSpec, image: np.ndarray, gt,
                           pred, with_labels: bool = True) -> TilePair:
         """Palette colours blended over the image; ignore pixels black."""
         classes, palette = self._class_meta(
             spec.name, [m for m in (gt, pred) if m is not None])
 
-        def draw(item):
-            if item is None:
-                return None
-            values, valid = item
+        def colorize(values, valid):
             base = image.copy()
             base[~valid] = INVALID_COLOR
             ids = np.where(valid, values[0], len(classes)).astype(np.int64)
-            tile = self._draw_sem_seg(base, PixelData(data=ids[None]),
-                                      classes, palette, with_labels)
-            tile = tile.copy()
-            tile[~valid] = INVALID_COLOR
-            return tile
+            return self._draw_sem_seg(base, PixelData(data=ids[None]),
+                                      classes, palette, with_labels).copy()
 
-        return draw(gt), draw(pred)
+        return self._tile_pair(gt, pred, colorize, INVALID_COLOR)
 
-    @staticmethod
-    def _draw_binary_tiles(spec: TaskSpec, image: np.ndarray, gt, pred,
+    @classmethod
+    def _draw_binary_tiles(cls, spec: TaskSpec, image: np.ndarray, gt, pred,
                            **kwargs) -> TilePair:
         """Grayscale probabilities; ignore pixels magenta."""
 
-        def draw(item):
-            if item is None:
-                return None
-            values, valid = item
+        def colorize(values, valid):
             gray = np.round(np.clip(values[0], 0, 1) * 255).astype(np.uint8)
-            tile = np.repeat(gray[..., None], 3, axis=2)
-            tile[~valid] = INVALID_GRAY_COLOR
-            return tile
+            return np.repeat(gray[..., None], 3, axis=2)
 
-        return draw(gt), draw(pred)
+        return cls._tile_pair(gt, pred, colorize, INVALID_GRAY_COLOR)
 
-    @staticmethod
-    def _draw_normals_tiles(spec: TaskSpec, image: np.ndarray, gt, pred,
+    @classmethod
+    def _draw_normals_tiles(cls, spec: TaskSpec, image: np.ndarray, gt, pred,
                             **kwargs) -> TilePair:
         """RGB ``(n + 1) / 2 * 255``; invalid pixels black."""
+        return cls._tile_pair(
+            gt, pred,
+            lambda values, valid: encode_normals(values.transpose(1, 2, 0)),
+            INVALID_COLOR)
 
-        def draw(item):
-            if item is None:
-                return None
-            values, valid = item
-            tile = encode_normals(values.transpose(1, 2, 0))
-            tile[~valid] = INVALID_COLOR
-            return tile
-
-        return draw(gt), draw(pred)
-
-    @staticmethod
-    def _draw_depth_tiles(spec: TaskSpec, image: np.ndarray, gt, pred,
+    @classmethod
+    def _draw_depth_tiles(cls, spec: TaskSpec, image: np.ndarray, gt, pred,
                           **kwargs) -> TilePair:
         """Turbo colour map of depth / max valid GT depth; invalid black."""
         ref = gt if gt is not None else pred
@@ -271,18 +280,13 @@ class MultiTaskLocalVisualizer(SegLocalVisualizer):
         max_depth = float(valid_ref.max()) if valid_ref.size else 0.0
         max_depth = max_depth if max_depth > 0 else 1.0
 
-        def draw(item):
-            if item is None:
-                return None
-            values, valid = item
+        def colorize(values, valid):
             scaled = np.clip(values[0] / max_depth, 0, 1) * 255
             bgr = cv2.applyColorMap(
                 np.round(scaled).astype(np.uint8), cv2.COLORMAP_TURBO)
-            tile = np.ascontiguousarray(bgr[..., ::-1])
-            tile[~valid] = INVALID_COLOR
-            return tile
+            return np.ascontiguousarray(bgr[..., ::-1])
 
-        return draw(gt), draw(pred)
+        return cls._tile_pair(gt, pred, colorize, INVALID_COLOR)
 
     # ------------------------------------------------------------------
     # mosaic

@@ -10,7 +10,29 @@ from mmseg.registry import TRANSFORMS
 from ...structures import MultiTaskDataSample
 from ...tasks import TaskSpec, check_tasks, get_task
 
-__all__ = ['PackMultiTaskInputs', 'gt_to_tensor']
+__all__ = ['PackMultiTaskInputs', 'gt_to_chw', 'gt_to_tensor']
+
+
+def gt_to_chw(spec: TaskSpec, gt: np.ndarray) -> np.ndarray:
+    """View a pipeline ground-truth map as ``(C, H, W)`` (no copy).
+
+    Args:
+        spec: The task.
+        gt: ``HxW`` map (one-channel tasks) or ``HxWxC`` map.
+
+    Returns:
+        np.ndarray: ``(spec.gt_channels, H, W)`` view of ``gt``.
+
+    Raises:
+        ValueError: If the map's shape does not match ``spec.gt_channels``.
+    """
+    if spec.gt_channels == 1 and gt.ndim == 2:
+        return gt[None]
+    if gt.ndim == 3 and gt.shape[-1] == spec.gt_channels:
+        return gt.transpose(2, 0, 1)
+    expected = 'HxW' if spec.gt_channels == 1 else f'HxWx{spec.gt_channels}'
+    raise ValueError(f'gt_{spec.name} must be an {expected} map, got '
+                     f'shape {gt.shape}')
 
 
 def gt_to_tensor(spec: TaskSpec, gt: np.ndarray) -> torch.Tensor:
@@ -30,15 +52,7 @@ def gt_to_tensor(spec: TaskSpec, gt: np.ndarray) -> torch.Tensor:
     Raises:
         ValueError: If the map's shape does not match ``spec.gt_channels``.
     """
-    if spec.gt_channels == 1 and gt.ndim == 2:
-        chw = gt[None]
-    elif gt.ndim == 3 and gt.shape[-1] == spec.gt_channels:
-        chw = gt.transpose(2, 0, 1)
-    else:
-        expected = ('HxW'
-                    if spec.gt_channels == 1 else f'HxWx{spec.gt_channels}')
-        raise ValueError(f'gt_{spec.name} must be an {expected} map, got '
-                         f'shape {gt.shape}')
+    chw = gt_to_chw(spec, gt)
     integer = np.issubdtype(np.dtype(spec.gt_dtype), np.integer)
     dtype = np.int64 if integer else np.float32
     return to_tensor(np.ascontiguousarray(chw, dtype=dtype))

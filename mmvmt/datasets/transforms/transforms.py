@@ -23,6 +23,7 @@ from mmseg.datasets.transforms import RandomFlip, Resize
 from mmseg.registry import TRANSFORMS
 
 from ...tasks import TASKS, TaskSpec
+from .formatting import gt_to_chw
 
 __all__ = [
     'MultiTaskRandomFlip', 'MultiTaskResize', 'task_maps', 'valid_mask_np'
@@ -63,14 +64,10 @@ def valid_mask_np(spec: TaskSpec, gt: np.ndarray) -> np.ndarray:
     Raises:
         ValueError: If the map's channels do not match ``spec.gt_channels``.
     """
-    channels = 1 if gt.ndim == 2 else gt.shape[-1]
-    if gt.ndim not in (2, 3) or channels != spec.gt_channels:
-        layout = 'HxW' if spec.gt_channels == 1 else f'HxWx{spec.gt_channels}'
-        raise ValueError(f'gt_{spec.name} must be an {layout} map, got shape '
-                         f'{gt.shape}')
-    tensor = torch.from_numpy(np.ascontiguousarray(gt))
-    tensor = tensor[None] if gt.ndim == 2 else tensor.permute(2, 0, 1)
-    return spec.valid_mask(tensor)[0].numpy()
+    # Contiguous first: flipped maps are negative-stride views, which
+    # torch.from_numpy refuses.
+    chw = gt_to_chw(spec, np.ascontiguousarray(gt))
+    return spec.valid_mask(torch.from_numpy(chw))[0].numpy()
 
 
 @TRANSFORMS.register_module()

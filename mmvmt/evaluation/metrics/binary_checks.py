@@ -4,18 +4,19 @@ from typing import Tuple
 import torch
 from torch import Tensor
 
+from ...tasks import TaskSpec
+
 __all__ = ['split_binary']
 
 
-def split_binary(pred: Tensor, gt: Tensor, task: str,
-                 ignore_value: float) -> Tuple[Tensor, Tensor, Tensor]:
-    """Validate a probability / binary-gt pair and return float64 views.
+def split_binary(pred: Tensor, gt: Tensor,
+                 spec: TaskSpec) -> Tuple[Tensor, Tensor, Tensor]:
+    """Validate a probability / binary-gt pair and return masks.
 
     Args:
         pred: ``(1, H, W)`` foreground probability in ``[0, 1]``.
-        gt: ``(1, H, W)`` ground truth in ``{0, 1, ignore_value}``.
-        task: Task name, for messages.
-        ignore_value: Ground-truth value of ignored pixels.
+        gt: ``(1, H, W)`` ground truth in ``{0, 1, spec.ignore_value}``.
+        spec: The task's table entry (validity and messages).
 
     Returns:
         tuple: ``prob`` (the prediction's float dtype, half precision
@@ -26,6 +27,7 @@ def split_binary(pred: Tensor, gt: Tensor, task: str,
         ValueError: If the prediction is not a finite probability or the
             ground truth holds other values.
     """
+    task = spec.name
     if not pred.is_floating_point():
         raise ValueError(f'pred_{task} must be a float probability map, got '
                          f'dtype {pred.dtype}')
@@ -39,10 +41,11 @@ def split_binary(pred: Tensor, gt: Tensor, task: str,
             f'the sigmoid), got values in [{float(prob.min())}, '
             f'{float(prob.max())}]')
     gt = gt.to(prob.device)
-    valid = gt != ignore_value
+    valid = spec.valid_mask(gt)
     positive = gt == 1
-    if bool((valid & ~positive & (gt != 0)).any()):
-        bad = torch.unique(gt[valid & ~positive & (gt != 0)])[:5].tolist()
-        raise ValueError(f'gt_{task} must hold 0, 1 or {ignore_value} '
+    other = valid & ~positive & (gt != 0)
+    if bool(other.any()):
+        bad = torch.unique(gt[other])[:5].tolist()
+        raise ValueError(f'gt_{task} must hold 0, 1 or {spec.ignore_value} '
                          f'(ignore), found {bad}')
     return prob, positive, valid

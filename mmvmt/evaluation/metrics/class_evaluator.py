@@ -137,7 +137,7 @@ class ClassTaskEvaluator(BaseTaskEvaluator):
                              f'(argmax), got dtype {pred.dtype}')
         num_classes = self.num_classes
         gt = gt.to(device=pred.device)
-        valid = gt != self.spec.ignore_value
+        valid = self.spec.valid_mask(gt)
         if self.skip_background_only and bool(valid.all()) and not bool(
                 gt.any()):
             valid = torch.zeros_like(valid)

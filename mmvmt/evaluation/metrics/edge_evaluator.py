@@ -89,8 +89,7 @@ class EdgeEvaluator(BaseTaskEvaluator):
             ``gt`` (edge pixels) and ``n`` (valid pixels).
         """
         self.check_shapes(pred, gt, pred_channels=1)
-        prob, positive, valid = split_binary(pred, gt, self.task,
-                                             self.spec.ignore_value)
+        prob, positive, valid = split_binary(pred, gt, self.spec)
         height, width = gt.shape[-2:]
         kernel = disk_kernel(self.max_dist * math.hypot(height, width))
         prob = torch.where(valid, prob, torch.zeros_like(prob))[0]

@@ -88,8 +88,7 @@ class SaliencyEvaluator(BaseTaskEvaluator):
             (actual positives) and ``n`` (valid pixels).
         """
         self.check_shapes(pred, gt, pred_channels=1)
-        prob, positive, valid = split_binary(pred, gt, self.task,
-                                             self.spec.ignore_value)
+        prob, positive, valid = split_binary(pred, gt, self.spec)
         pos_prob = prob[valid & positive]
         neg_prob = prob[valid & ~positive]
         iou_t = torch.as_tensor(
