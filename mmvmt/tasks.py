@@ -27,8 +27,8 @@ import torch
 import torch.nn.functional as F
 
 __all__ = [
-    'TaskSpec', 'TASKS', 'get_task', 'check_tasks', 'gt_key', 'pred_key',
-    'CLASS', 'BINARY', 'NORMALS', 'DEPTH'
+    'TaskSpec', 'TASKS', 'get_task', 'check_tasks', 'CLASS', 'BINARY',
+    'NORMALS', 'DEPTH'
 ]
 
 #: Kinds of task output. They decide the head's activation, the loss family,
@@ -239,13 +239,3 @@ def check_tasks(tasks: Iterable[str],
             raise ValueError(f'{owner} does not provide task(s) {missing}; '
                              f'it provides {list(available)}')
     return tasks
-
-
-def gt_key(task: str) -> str:
-    """Return ``'gt_<task>'`` for a known task."""
-    return get_task(task).gt_key
-
-
-def pred_key(task: str) -> str:
-    """Return ``'pred_<task>'`` for a known task."""
-    return get_task(task).pred_key
