@@ -1,11 +1,13 @@
-# mmvmt developer entry points. `make demo` and `make test` install first.
+# mmvmt developer entry points. `make demo`, `make test` and `make lint`
+# install first.
 VENV    ?= .venv
 PY      := $(VENV)/bin/python
 DEMO    ?= data/demo
 WORKDIR ?= work_dirs/demo
 PYTEST_ARGS ?=
+LINT_PATHS ?= mmvmt tools tests configs setup.py
 
-.PHONY: install demo demo-data test clean-demo
+.PHONY: install demo demo-data test lint clean-demo
 
 install:
 	bash tools/install/install.sh
@@ -20,6 +22,13 @@ demo: demo-data
 
 test: install
 	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(PY) -m pytest tests -q $(PYTEST_ARGS)
+
+# flake8, isort and yapf with the settings in setup.cfg (as pre-commit runs
+# them); fails on any finding or any change isort/yapf would make.
+lint: install
+	$(VENV)/bin/flake8 $(LINT_PATHS)
+	$(VENV)/bin/isort --check-only --diff $(LINT_PATHS)
+	$(VENV)/bin/yapf --diff --recursive $(LINT_PATHS)
 
 clean-demo:
 	rm -rf $(DEMO) $(WORKDIR)

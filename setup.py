@@ -1,6 +1,5 @@
 """Installs mmvmt (``pip install -e .``)."""
 import os.path as osp
-
 from setuptools import find_packages, setup
 
 
@@ -25,15 +24,16 @@ setup(
     version=read_version(),
     description='VMT-Adapter: parameter-efficient multi-task dense '
     'prediction for MMSegmentation 1.x',
-    long_description=open('README.md').read() if osp.exists('README.md')
-    else '',
+    long_description=open('README.md').read()
+    if osp.exists('README.md') else '',
     long_description_content_type='text/markdown',
     license='Apache License 2.0',
     packages=find_packages(exclude=('configs', 'tools', 'tests')),
     include_package_data=True,
     package_data={'mmvmt': ['data/*.json']},
     python_requires='>=3.8',
-    install_requires=read_requirements('runtime.txt') + ['torch', 'torchvision'],
+    install_requires=read_requirements('runtime.txt') +
+    ['torch', 'torchvision'],
     extras_require={
         'tests': read_requirements('tests.txt'),
         'mim': read_requirements('mminstall.txt'),

@@ -5,8 +5,11 @@ Importing the package registers every mmvmt module into mmseg's registries
 runner checkpoints loadable under torch >= 2.6 (see
 :mod:`mmvmt.utils.checkpoint_compat`).
 """
+# isort: off
 from .utils import checkpoint_compat  # noqa: F401  (must come first)
-from . import apis, datasets, engine, evaluation, models, structures, visualization  # noqa: F401,E501
+from . import (  # noqa: F401
+    apis, datasets, engine, evaluation, models, structures, visualization)
+# isort: on
 from .tasks import TASKS, TaskSpec, check_tasks, get_task
 from .version import __version__
 

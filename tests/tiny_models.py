@@ -9,7 +9,10 @@ def tiny_model_cfg(tasks: Sequence[str] = ('semseg', 'human_parts', 'sal',
                                            'normals'),
                    lite: bool = False,
                    checkpoint: str = None) -> Dict:
-    """A MultiTaskEncoderDecoder config with a tiny VMT Swin (embed 16)."""
+    """A MultiTaskEncoderDecoder config with a tiny VMT Swin (embed 16).
+
+    The backbone gets its tasks from the keys of ``decode_heads``.
+    """
     head = dict(
         type='MultiScaleFusionHead',
         in_channels=[16, 32, 64, 128],
@@ -26,7 +29,6 @@ def tiny_model_cfg(tasks: Sequence[str] = ('semseg', 'human_parts', 'sal',
             size_divisor=32),
         backbone=dict(
             type='VMTSwinTransformer',
-            tasks=tuple(tasks),
             always_dict=True,
             adapter_cfg=dict(type='VMTAdapter', reduction=4, lite=lite),
             embed_dims=16,
@@ -36,7 +38,8 @@ def tiny_model_cfg(tasks: Sequence[str] = ('semseg', 'human_parts', 'sal',
             init_cfg=None if checkpoint is None else dict(
                 type='Pretrained', checkpoint=checkpoint)),
         decode_heads={
-            task: dict(head, num_classes=TINY_NUM_CLASSES[task])
+            task:
+            dict(head, num_classes=TINY_NUM_CLASSES[task])
             if task in TINY_NUM_CLASSES else dict(head)
             for task in tasks
         })

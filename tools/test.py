@@ -7,17 +7,26 @@ works whatever the evaluator is (a list of evaluators included).
 import argparse
 import os
 import os.path as osp
+from typing import Optional, Sequence
 
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
+from mmseg.registry import RUNNERS
 
 import mmvmt  # noqa: F401  (registers modules, checkpoint compatibility)
-from mmseg.registry import RUNNERS
 from mmvmt.utils import setup_cpu_distributed
 
 
-def parse_args() -> argparse.Namespace:
-    """Parse command-line arguments."""
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    """Parse command-line arguments.
+
+    Args:
+        argv: The arguments without the program name; ``None`` reads
+            ``sys.argv[1:]``.
+
+    Returns:
+        argparse.Namespace: The parsed arguments.
+    """
     parser = argparse.ArgumentParser(
         description='MMSeg test (and eval) a model')
     parser.add_argument('config', help='test config file path')
@@ -34,9 +43,9 @@ def parse_args() -> argparse.Namespace:
         '--show', action='store_true', help='show prediction results')
     parser.add_argument(
         '--show-dir',
-        help='directory where painted images will be saved. '
-        'If specified, it will be automatically saved '
-        'to the work_dir/timestamp/show_dir')
+        help='draw a mosaic (image, then ground truth and prediction of '
+        'every task) per visualised image into DIR/vis_data/vis_image/; '
+        'the hook draws every `interval`-th image (default 50)')
     parser.add_argument(
         '--wait-time', type=float, default=2, help='the interval of show (s)')
     parser.add_argument(
@@ -55,7 +64,7 @@ def parse_args() -> argparse.Namespace:
         default='none',
         help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
@@ -77,9 +86,14 @@ def trigger_visualization_hook(cfg: Config, args: argparse.Namespace) -> None:
         cfg.visualizer['save_dir'] = args.show_dir
 
 
-def main() -> None:
-    """Build the runner from the config and test."""
-    args = parse_args()
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    """Build the runner from the config and test.
+
+    Args:
+        argv: Command-line arguments without the program name (as for
+            :func:`parse_args`); ``None`` reads ``sys.argv[1:]``.
+    """
+    args = parse_args(argv)
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:

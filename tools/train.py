@@ -7,18 +7,27 @@ import argparse
 import logging
 import os
 import os.path as osp
+from typing import Optional, Sequence
 
 from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
 from mmengine.runner import Runner
+from mmseg.registry import RUNNERS
 
 import mmvmt  # noqa: F401  (registers modules, checkpoint compatibility)
-from mmseg.registry import RUNNERS
 from mmvmt.utils import setup_cpu_distributed
 
 
-def parse_args() -> argparse.Namespace:
-    """Parse command-line arguments."""
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    """Parse command-line arguments.
+
+    Args:
+        argv: The arguments without the program name; ``None`` reads
+            ``sys.argv[1:]``.
+
+    Returns:
+        argparse.Namespace: The parsed arguments.
+    """
     parser = argparse.ArgumentParser(description='Train a segmentor')
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='the dir to save logs and models')
@@ -55,7 +64,7 @@ def parse_args() -> argparse.Namespace:
         help='job launcher')
     # torchrun sets LOCAL_RANK; the argument is kept for old launchers.
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
@@ -73,9 +82,14 @@ def enable_adapter_only(cfg: Config) -> None:
     cfg.custom_hooks = hooks
 
 
-def main() -> None:
-    """Build the runner from the config and train."""
-    args = parse_args()
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    """Build the runner from the config and train.
+
+    Args:
+        argv: Command-line arguments without the program name (as for
+            :func:`parse_args`); ``None`` reads ``sys.argv[1:]``.
+    """
+    args = parse_args(argv)
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:

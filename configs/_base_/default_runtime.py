@@ -8,7 +8,8 @@ env_cfg = dict(
 )
 vis_backends = [dict(type='LocalVisBackend')]
 visualizer = dict(
-    type='MultiTaskLocalVisualizer', vis_backends=vis_backends,
+    type='MultiTaskLocalVisualizer',
+    vis_backends=vis_backends,
     name='visualizer')
 log_processor = dict(by_epoch=False)
 log_level = 'INFO'

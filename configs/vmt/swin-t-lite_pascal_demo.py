@@ -1,13 +1,5 @@
-# The PASCAL VMT-Adapter-Lite config on the generated demo set, on CPU.
-# Differs from swin-t-lite_pascal.py only in the data root/sizes (demo dataset
-# base), the iterations (demo schedule) and the checkpoint (none: random
-# init, nothing to download).
-_base_ = [
-    '../_base_/models/vmt_swin-t_pascal-mt.py',
-    '../_base_/datasets/pascal_context_mt_demo.py',
-    '../_base_/default_runtime.py',
-    '../_base_/schedules/schedule_demo_cpu.py',
-]
-
-env_cfg = dict(cudnn_benchmark=False, dist_cfg=dict(backend='gloo'))
-model = dict(backbone=dict(init_cfg=None, adapter_cfg=dict(lite=True)))
+# The PASCAL VMT-Adapter-Lite config (swin-t-lite_pascal.py) on the generated
+# demo set, on CPU: the VMT demo with the Lite adapter, as the Lite config is
+# the VMT config with the Lite adapter.
+_base_ = ['./swin-t_pascal_demo.py']
+model = dict(backbone=dict(adapter_cfg=dict(lite=True)))

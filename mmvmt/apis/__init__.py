@@ -1,4 +1,7 @@
-"""High-level helpers."""
-from .param_count import count_parameters, group_of
+"""Inference APIs (OpenMMLab's ``apis``: build a model, run it on images).
 
-__all__ = ['count_parameters', 'group_of']
+Empty for now: run models through ``tools/test.py``. Parameter counting,
+formerly here, is :mod:`mmvmt.utils.param_count`.
+"""
+
+__all__: list = []

@@ -8,4 +8,5 @@ from .transforms import __all__ as _transforms_all
 __all__ = [
     'BaseMultiTaskDataset', 'TaskAnnotation', 'NYUDv2MTDataset',
     'PascalContextMTDataset'
-] + list(_transforms_all)
+]
+__all__ += _transforms_all

@@ -7,14 +7,14 @@ Why :class:`mmseg.datasets.BaseSegDataset` and not mmengine's
 :meth:`load_data_list` is replaced, because every sample carries one file
 per task instead of a single segmentation map.
 """
-from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, \
-    Tuple, Union
+from typing import (Callable, Dict, List, NamedTuple, Optional, Sequence,
+                    Tuple, Union)
 
 import mmengine
 import mmengine.fileio as fileio
 from mmseg.datasets import BaseSegDataset
 
-from ..tasks import check_tasks, get_task
+from ..tasks import CLASS, check_tasks, get_task
 
 __all__ = ['TaskAnnotation', 'BaseMultiTaskDataset']
 
@@ -26,8 +26,7 @@ class TaskAnnotation(NamedTuple):
         dirs: Candidate folders relative to ``data_root``; for each image
             the first folder holding ``<id><suffix>`` wins.
         suffix: File suffix, e.g. ``'.png'``.
-        decoder: Name of the decoder in
-            :data:`mmvmt.datasets.transforms.loading.ANN_DECODERS`.
+        decoder: Name of the decoder in :data:`mmvmt.fileio.DECODERS`.
         converted: Whether the files are produced by the dataset's
             converter (``CONVERTER``) from raw annotations.
     """
@@ -48,9 +47,10 @@ class BaseMultiTaskDataset(BaseSegDataset):
     reduction is the decoder's job) and ``sample_idx``.
 
     Metainfo: ``classes``/``palette`` of the ``semseg`` task (for mmseg
-    tools), ``task_classes`` (task -> class names for every class-map task
-    of the dataset; the metric reads it) and ``tasks`` (the requested
-    tasks).
+    tools), ``task_classes`` (task -> class names) and ``task_palettes``
+    (task -> one RGB triple per class) for every class-map task of the
+    dataset (the metric and the visualiser read only these two), and
+    ``tasks`` (the requested tasks).
 
     Args:
         data_root: Dataset root folder.
@@ -68,8 +68,9 @@ class BaseMultiTaskDataset(BaseSegDataset):
 
     Raises:
         KeyError: On an unknown task name.
-        ValueError: On a task the dataset does not provide, or a class
-            subset in ``metainfo``.
+        ValueError: On a task the dataset does not provide, a class
+            subset in ``metainfo``, or a class-map task without classes or
+            with a palette of another length.
         FileNotFoundError: On a missing root, split file, image or
             annotation file (the message names it; for converted
             annotations it gives the converter command).
@@ -121,6 +122,24 @@ class BaseMultiTaskDataset(BaseSegDataset):
             raise ValueError(
                 f'{name} does not support class subsets: metainfo classes '
                 'must be the full semseg class list')
+        self._check_task_meta()
+
+    def _check_task_meta(self) -> None:
+        """Every class-map task has class names and a matching palette."""
+        classes = self._metainfo.get('task_classes') or {}
+        palettes = self._metainfo.get('task_palettes') or {}
+        for task in self.TASK_ANNS:
+            if get_task(task).kind != CLASS:
+                continue
+            if task not in classes or task not in palettes:
+                raise ValueError(
+                    f'{self.__class__.__name__}: metainfo task_classes and '
+                    f'task_palettes must both describe class task {task!r}')
+            if len(palettes[task]) != len(classes[task]):
+                raise ValueError(
+                    f'{self.__class__.__name__}: task_palettes[{task!r}] has '
+                    f'{len(palettes[task])} colours for '
+                    f'{len(classes[task])} classes')
 
     # ------------------------------------------------------------ listing
     def load_data_list(self) -> List[dict]:

@@ -1,9 +1,10 @@
 """Read-only access to the benchmark facts shipped in ``mmvmt/data``.
 
-The facts (class lists, the PASCAL-Part ``.mat`` layout, the PASCAL-Context
-ids where distilled normals are valid, the NYUD-v2 40 class names, split
-sizes) are data, not code: they live in ``mmvmt/data/pascal_mt_facts.json``
-and are read once, then cached.
+The facts (the human-part classes, the PASCAL-Part part names, the
+PASCAL-Context ids where distilled normals are valid, the NYUD-v2 40 class
+names, split sizes) are data, not code: they live in
+``mmvmt/data/pascal_mt_facts.json`` and are read once, then cached. The 21
+PASCAL VOC classes are mmseg's (:class:`mmseg.datasets.PascalVOCDataset`).
 
 Source: the public multi-task benchmarks built on PASCAL-Context
 (``PASCAL_MT``) and NYUD-v2 (``NYUD_MT``) as distributed with ASTMT
@@ -18,6 +19,8 @@ import os.path as osp
 from functools import lru_cache
 from types import MappingProxyType
 from typing import FrozenSet, Mapping, Tuple
+
+from mmseg.datasets import PascalVOCDataset
 
 __all__ = [
     'FACTS_FILE', 'load_facts', 'voc_classes', 'person_class_id',
@@ -53,12 +56,12 @@ def load_facts() -> Mapping:
 @lru_cache(maxsize=None)
 def voc_classes() -> Tuple[str, ...]:
     """The 21 PASCAL VOC semantic classes (index 0 is background)."""
-    return tuple(load_facts()['voc_classes_21'])
+    return tuple(PascalVOCDataset.METAINFO['classes'])
 
 
 def person_class_id() -> int:
     """VOC class id of ``person`` (15); PASCAL-Part uses the same ids."""
-    return int(load_facts()['person_class_id'])
+    return voc_classes().index('person')
 
 
 @lru_cache(maxsize=None)

@@ -3,6 +3,10 @@ from mmseg.registry import DATASETS
 
 from .base_multitask import BaseMultiTaskDataset, TaskAnnotation
 from .facts import nyud_classes
+from .palettes import class_palette
+
+# NYUD class 0 is 'wall': start at code 1, as black marks ignored pixels.
+_PALETTE = class_palette(len(nyud_classes()), first_code=1)
 
 __all__ = ['NYUDv2MTDataset']
 
@@ -26,7 +30,10 @@ class NYUDv2MTDataset(BaseMultiTaskDataset):
     """
 
     METAINFO = dict(
-        classes=nyud_classes(), task_classes=dict(semseg=nyud_classes()))
+        classes=nyud_classes(),
+        palette=_PALETTE,
+        task_classes=dict(semseg=nyud_classes()),
+        task_palettes=dict(semseg=_PALETTE))
     SPLIT_FILE = 'gt_sets/{split}.txt'
     IMG_DIR = 'images'
     IMG_SUFFIX = '.jpg'

@@ -4,6 +4,7 @@ from mmseg.registry import DATASETS
 
 from .base_multitask import BaseMultiTaskDataset, TaskAnnotation
 from .facts import human_parts_classes, voc_classes
+from .palettes import class_palette
 from .pascal_mt_conversion import CONVERTED_DIRS, converter_command
 
 __all__ = ['PascalContextMTDataset']
@@ -45,7 +46,10 @@ class PascalContextMTDataset(BaseMultiTaskDataset):
         classes=voc_classes(),
         palette=PascalVOCDataset.METAINFO['palette'],
         task_classes=dict(
-            semseg=voc_classes(), human_parts=human_parts_classes()))
+            semseg=voc_classes(), human_parts=human_parts_classes()),
+        task_palettes=dict(
+            semseg=PascalVOCDataset.METAINFO['palette'],
+            human_parts=class_palette(len(human_parts_classes()))))
     SPLIT_FILE = 'ImageSets/Context/{split}.txt'
     IMG_DIR = 'JPEGImages'
     IMG_SUFFIX = '.jpg'

@@ -26,11 +26,13 @@ Rules (the reference loaders of ASTMT / MTI-Net):
   person has no human-part labels: all 255.
 * **Normals.** The distilled normals png is kept where the ``LabelMap``
   class is one of :func:`~mmvmt.datasets.facts.normals_valid_context_ids`
-  and set to (0, 0, 0) elsewhere. (0, 0, 0) decodes to the non-unit vector
-  (-1, -1, -1), which no real normal encodes, and the ``normals_png``
-  decoder marks it invalid.
+  and set to (0, 0, 0) elsewhere, the reserved "invalid" code of
+  :mod:`mmvmt.fileio.normals` (the ``normals_png`` decoder turns it into
+  the zero vector).
 * **Edges.** :func:`~mmvmt.datasets.edges.label_map_edges` of the
   ``LabelMap`` (Laplacian + thinning).
+
+The ``.mat`` files are read with :mod:`mmvmt.fileio.pascal_mat`.
 
 Usage: ``python tools/dataset_converters/pascal_mt.py PASCAL_MT_ROOT
 [--nproc N]``.
@@ -42,16 +44,16 @@ from typing import Iterable, List, Sequence, Tuple
 
 import cv2
 import numpy as np
-import scipy.io
 
+from ..fileio import read_label_map, read_pascal_part_mat, write_image
 from .edges import label_map_edges
-from .facts import normals_valid_context_ids, part_name_to_class, \
-    person_class_id
+from .facts import (normals_valid_context_ids, part_name_to_class,
+                    person_class_id)
 
 __all__ = [
     'CONVERTED_DIRS', 'CONVERTER_SCRIPT', 'RAW_DIRS', 'converter_command',
-    'read_split_ids', 'human_parts_from_mat', 'load_label_map', 'mask_normals',
-    'convert_image', 'convert_pascal_mt'
+    'read_split_ids', 'human_parts_from_mat', 'mask_normals', 'convert_image',
+    'convert_pascal_mt'
 ]
 
 #: Converted folder of each task, relative to the PASCAL_MT root.
@@ -68,14 +70,16 @@ RAW_DIRS = dict(
 #: The converter script, relative to the repository root.
 CONVERTER_SCRIPT = 'tools/dataset_converters/pascal_mt.py'
 
+#: The benchmark's splits, in the order the converter walks them.
+SPLITS = ('train', 'val')
+
 
 def converter_command(root: str) -> str:
     """The command line that converts the PASCAL_MT tree at ``root``."""
     return f'python {CONVERTER_SCRIPT} {root}'
 
 
-def read_split_ids(
-    root: str, splits: Sequence[str] = ('train', 'val')) -> List[str]:
+def read_split_ids(root: str, splits: Sequence[str] = SPLITS) -> List[str]:
     """Image ids listed in ``ImageSets/Context/<split>.txt``, in order.
 
     Args:
@@ -98,22 +102,12 @@ def read_split_ids(
     return list(dict.fromkeys(ids))
 
 
-def _loadmat(path: str) -> dict:
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'{path} does not exist')
-    try:
-        return scipy.io.loadmat(path)
-    except Exception as e:
-        raise ValueError(f'cannot read MATLAB file {path}: {e}') from e
-
-
 def human_parts_from_mat(path: str, shape: Tuple[int, int]) -> np.ndarray:
     """Human-part label map from a PASCAL-Part annotation file.
 
     Args:
-        path: ``human_parts/<id>.mat``; ``loadmat(path)['anno'][0][0][1][0]``
-            is the object array (see ``human_parts_mat_layout`` in the facts
-            file).
+        path: ``human_parts/<id>.mat`` (layout: see
+            :mod:`mmvmt.fileio.pascal_mat`).
         shape: ``(H, W)`` of the image.
 
     Returns:
@@ -125,48 +119,25 @@ def human_parts_from_mat(path: str, shape: Tuple[int, int]) -> np.ndarray:
         ValueError: If the file does not follow the PASCAL-Part layout, has
             an unknown person part name or masks of another size.
     """
-    mat = _loadmat(path)
     part_classes = part_name_to_class()
     person = person_class_id()
     target = None
-    try:
-        objects = mat['anno'][0][0][1]
-        objects = objects[0] if objects.size else []
-        for obj in objects:
-            parts = obj[3]
-            if int(obj[1][0][0]) != person or parts.size == 0:
-                continue
-            if target is None:
-                target = np.zeros(shape, np.uint8)
-            for part in parts[0]:
-                name = str(part[0][0])
-                if name not in part_classes:
-                    raise ValueError(f'unknown person part {name!r} (known: '
-                                     f'{sorted(part_classes)})')
-                mask = np.asarray(part[1]).astype(bool)
-                if mask.shape != tuple(shape):
-                    raise ValueError(f'part mask of shape {mask.shape}, '
-                                     f'image shape {tuple(shape)}')
-                target[mask] = part_classes[name]
-    except (KeyError, IndexError, TypeError, ValueError) as e:
-        raise ValueError(f'{path} does not follow the PASCAL-Part layout: '
-                         f'{e}') from e
+    for obj in read_pascal_part_mat(path):
+        if obj.class_id != person or not obj.parts:
+            continue
+        if target is None:
+            target = np.zeros(shape, np.uint8)
+        for name, mask in obj.parts:
+            if name not in part_classes:
+                raise ValueError(f'{path}: unknown person part {name!r} '
+                                 f'(known: {sorted(part_classes)})')
+            if mask.shape != tuple(shape):
+                raise ValueError(f'{path}: part mask of shape {mask.shape}, '
+                                 f'image shape {tuple(shape)}')
+            target[mask] = part_classes[name]
     if target is None:
         return np.full(shape, 255, np.uint8)
     return target
-
-
-def load_label_map(path: str) -> np.ndarray:
-    """Read the ``LabelMap`` (PASCAL-Context ids) of ``<id>.mat``.
-
-    Raises:
-        FileNotFoundError: If the file is missing.
-        ValueError: If it holds no 2-D ``LabelMap``.
-    """
-    mat = _loadmat(path)
-    if 'LabelMap' not in mat or np.ndim(mat['LabelMap']) != 2:
-        raise ValueError(f'{path} holds no 2-D LabelMap')
-    return mat['LabelMap']
 
 
 def mask_normals(normals_rgb: np.ndarray, label_map: np.ndarray) -> np.ndarray:
@@ -186,11 +157,6 @@ def mask_normals(normals_rgb: np.ndarray, label_map: np.ndarray) -> np.ndarray:
     return out
 
 
-def _write_png(path: str, img: np.ndarray) -> None:
-    if not cv2.imwrite(path, img):
-        raise OSError(f'cannot write {path}')
-
-
 def convert_image(img_id: str, root: str) -> None:
     """Write the three converted maps of one image.
 
@@ -203,7 +169,7 @@ def convert_image(img_id: str, root: str) -> None:
         ValueError: If a raw file is corrupt or sizes disagree; the message
             names the file.
     """
-    label_map = load_label_map(
+    label_map = read_label_map(
         osp.join(root, RAW_DIRS['label_map'], f'{img_id}.mat'))
     shape = label_map.shape
 
@@ -222,11 +188,11 @@ def convert_image(img_id: str, root: str) -> None:
     # Masking is channel-order agnostic, so stay in BGR for cv2.imwrite.
     normals = mask_normals(bgr, label_map)
 
-    _write_png(
+    write_image(
         osp.join(root, CONVERTED_DIRS['human_parts'], f'{img_id}.png'), parts)
-    _write_png(
+    write_image(
         osp.join(root, CONVERTED_DIRS['normals'], f'{img_id}.png'), normals)
-    _write_png(
+    write_image(
         osp.join(root, CONVERTED_DIRS['edge'], f'{img_id}.png'),
         label_map_edges(label_map))
 

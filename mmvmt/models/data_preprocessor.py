@@ -89,7 +89,8 @@ def stack_multitask_batch(
     else the batch maximum rounded up to ``size_divisor`` (unlike mmseg,
     neither given means the plain batch maximum). Every ``gt_<task>`` is
     padded with its task's :attr:`~mmvmt.tasks.TaskSpec.ignore_value`
-    (class/binary maps 255, normals 255 in all channels, depth 0).
+    (``docs/design.md`` section 2). mmseg's ``stack_batch`` is not reused:
+    it pads only its own maps, all with one ``seg_pad_val``.
 
     Args:
         inputs: ``(C, H, W)`` images.

@@ -26,13 +26,13 @@ class MultiTaskDataSample(SegDataSample):
 
     def set_task_gt(self, task: str, data) -> None:
         """Store ``data`` (a ``(C, H, W)`` tensor) as ``gt_<task>``."""
-        self.set_field(PixelData(data=data), get_task(task).gt_key,
-                       dtype=PixelData)
+        self.set_field(
+            PixelData(data=data), get_task(task).gt_key, dtype=PixelData)
 
     def set_task_pred(self, task: str, data) -> None:
         """Store ``data`` (a ``(C, H, W)`` tensor) as ``pred_<task>``."""
-        self.set_field(PixelData(data=data), get_task(task).pred_key,
-                       dtype=PixelData)
+        self.set_field(
+            PixelData(data=data), get_task(task).pred_key, dtype=PixelData)
 
     def task_gt(self, task: str):
         """Return the ``(C, H, W)`` ground truth tensor of ``task``.
@@ -42,8 +42,8 @@ class MultiTaskDataSample(SegDataSample):
         """
         key = get_task(task).gt_key
         if key not in self:
-            raise KeyError(f'data sample has no {key!r}; it holds '
-                           f'{sorted(k for k in self.keys() if k.startswith("gt_"))}')
+            held = sorted(k for k in self.keys() if k.startswith('gt_'))
+            raise KeyError(f'data sample has no {key!r}; it holds {held}')
         return getattr(self, key).data
 
     def task_pred(self, task: str):

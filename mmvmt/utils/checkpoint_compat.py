@@ -8,7 +8,9 @@ off (``weights_only=False``), we allow-list exactly those types with
 :func:`torch.serialization.add_safe_globals`; a checkpoint carrying any other
 pickled object is still refused by torch.
 """
+import importlib
 import pickle
+from types import ModuleType
 from typing import Any, List
 
 import numpy as np
@@ -16,16 +18,36 @@ import torch
 
 __all__ = ['SAFE_CHECKPOINT_GLOBALS', 'allow_runner_checkpoints']
 
+#: Where numpy keeps ``multiarray``, in the order tried: numpy >= 2 first,
+#: then numpy 1 (which has no ``numpy._core``). Both are also the two pickle
+#: names of its reconstruction functions.
+MULTIARRAY_MODULES = ('numpy._core.multiarray', 'numpy.core.multiarray')
+
+
+def _import_multiarray() -> ModuleType:
+    """Import numpy's ``multiarray`` from whichever location numpy has.
+
+    Raises:
+        ImportError: If neither of :data:`MULTIARRAY_MODULES` imports.
+    """
+    for name in MULTIARRAY_MODULES:
+        try:
+            return importlib.import_module(name)
+        except ImportError:
+            continue
+    raise ImportError(f'none of {MULTIARRAY_MODULES} can be imported')
+
 
 def _numpy_globals() -> List[Any]:
     """Numpy objects needed to unpickle arrays, dtypes and scalars.
 
     Numpy 2 pickles them from ``numpy._core``, numpy 1 from ``numpy.core``;
-    both names are registered so checkpoints written by either load.
+    both names are registered, whichever numpy is installed, so checkpoints
+    written under either load.
     """
-    from numpy._core import multiarray
+    multiarray = _import_multiarray()
     entries: List[Any] = []
-    for module in ('numpy._core.multiarray', 'numpy.core.multiarray'):
+    for module in MULTIARRAY_MODULES:
         entries.append((multiarray._reconstruct, f'{module}._reconstruct'))
         entries.append((multiarray.scalar, f'{module}.scalar'))
     entries += [np.ndarray, np.dtype]

@@ -29,8 +29,11 @@ def setup_cpu_distributed(cfg: Config) -> bool:
         return False
     backend = cfg.get('env_cfg', {}).get('dist_cfg', {}).get('backend')
     if backend not in (None, 'gloo'):
-        print_log(f'no CUDA device: using the gloo backend instead of '
-                  f'{backend!r}', logger='current', level=logging.WARNING)
+        print_log(
+            f'no CUDA device: using the gloo backend instead of '
+            f'{backend!r}',
+            logger='current',
+            level=logging.WARNING)
     if not torch_dist.is_initialized():
         torch_dist.init_process_group(backend='gloo')
     wrapper = dict(cfg.get('model_wrapper_cfg', None) or {})

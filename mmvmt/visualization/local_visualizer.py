@@ -6,60 +6,57 @@ import mmcv
 import numpy as np
 import torch
 from mmengine.dist import master_only
-from mmengine.structures import PixelData
 from mmseg.registry import VISUALIZERS
 from mmseg.structures import SegDataSample
 from mmseg.visualization import SegLocalVisualizer
 
-from ..datasets.transforms.loading import encode_normals
-from ..tasks import BINARY, CLASS, DEPTH, NORMALS, TASKS, TaskSpec, \
-    check_tasks
+from ..tasks import BINARY, CLASS, DEPTH, NORMALS, TASKS, TaskSpec, check_tasks
+from .class_labels import center_loc, draw_class_names
+from .colorize import (Color, class_map_rgb, depth_reference, depth_turbo,
+                       generated_palette, normals_rgb, overlay,
+                       probability_gray)
 
-__all__ = ['MultiTaskLocalVisualizer', 'generated_palette']
+__all__ = ['MultiTaskLocalVisualizer', 'class_names_and_palette']
 
-#: The task described by mmseg's own ``classes``/``palette`` metainfo keys
-#: (see :class:`mmvmt.datasets.BaseMultiTaskDataset`).
-METAINFO_TASK = 'semseg'
-#: Colour of invalid pixels in every tile but the grayscale ones.
-INVALID_COLOR = (0, 0, 0)
-#: Colour of ignore pixels in grayscale (binary) tiles, where black already
-#: means background.
-INVALID_GRAY_COLOR = (255, 0, 255)
-
-#: A pair of optional RGB tiles: (ground truth, prediction).
-TilePair = Tuple[Optional[np.ndarray], Optional[np.ndarray]]
+#: A map read from a sample: values ``(C, H, W)`` and valid mask ``(H, W)``.
+TaskMap = Tuple[np.ndarray, np.ndarray]
+#: Colours one map of a task: ``(values, valid) -> H x W x 3`` RGB tile.
+Colorizer = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
-def generated_palette(num_colors: int) -> List[Tuple[int, int, int]]:
-    """The PASCAL VOC bit-interleaved colour map (0 is black).
+def class_names_and_palette(dataset_meta: Optional[dict], task: str,
+                            num_ids: int) -> Tuple[List[str], List[Color]]:
+    """Class names and colours of a class-map task.
 
-    Deterministic, and equal to the VOC palette for the first 21 entries.
+    Names come from ``dataset_meta['task_classes'][task]``, colours from
+    ``dataset_meta['task_palettes'][task]``. Both are extended to
+    ``max(len(names), num_ids, 1)`` entries: missing names are the class
+    ids, missing colours those of :func:`generated_palette`.
 
     Args:
-        num_colors: Number of colours.
+        dataset_meta: The dataset meta info (may be None).
+        task: Task name.
+        num_ids: One more than the largest class id to draw.
 
     Returns:
-        list[tuple]: ``num_colors`` RGB triples.
+        tuple: ``(names, palette)``, equally long.
     """
-    palette = []
-    for label in range(num_colors):
-        rgb = [0, 0, 0]
-        code = label
-        for bit in range(7, -1, -1):
-            for channel in range(3):
-                rgb[channel] |= ((code >> channel) & 1) << bit
-            code >>= 3
-        palette.append(tuple(rgb))
-    return palette
+    meta = dataset_meta or {}
+    names = list((meta.get('task_classes') or {}).get(task) or [])
+    palette = list((meta.get('task_palettes') or {}).get(task) or [])
+    num = max(len(names), num_ids, 1)
+    names += [str(i) for i in range(len(names), num)]
+    palette += generated_palette(num)[len(palette):]
+    return names, [tuple(int(c) for c in color) for color in palette]
 
 
 def _resize_nearest(array: np.ndarray, size: Tuple[int, int]) -> np.ndarray:
     """Nearest-neighbour resize of the last two axes (any dtype)."""
     height, width = array.shape[-2:]
-    rows = np.minimum(
-        (np.arange(size[0]) * height / size[0]).astype(np.int64), height - 1)
-    cols = np.minimum(
-        (np.arange(size[1]) * width / size[1]).astype(np.int64), width - 1)
+    rows = np.minimum((np.arange(size[0]) * height / size[0]).astype(np.int64),
+                      height - 1)
+    cols = np.minimum((np.arange(size[1]) * width / size[1]).astype(np.int64),
+                      width - 1)
     return array[..., rows[:, None], cols[None, :]]
 
 
@@ -76,14 +73,15 @@ class MultiTaskLocalVisualizer(SegLocalVisualizer):
         | image | <task 1> pred | <task 2> pred | ...   <- if draw_pred
 
     Tasks come in :data:`mmvmt.tasks.TASKS` order (restricted to the
-    sample's ``tasks`` metainfo when present). Tiles are drawn by task kind:
+    sample's ``tasks`` metainfo when present). Tiles are coloured by task
+    kind with the functions of :mod:`mmvmt.visualization.colorize`;
+    invalid pixels are those of :meth:`TaskSpec.valid_mask`:
 
-    * class maps: palette colours blended over the image with ``alpha``
-      (``dataset_meta['palette']`` for ``semseg``, else
-      :func:`generated_palette`; class names from
-      ``dataset_meta['task_classes']``), ignore pixels black;
-    * binary maps: grayscale ``round(p * 255)``, ignore pixels magenta;
-    * normals: RGB ``round((n + 1) / 2 * 255)``, invalid pixels black;
+    * class maps: palette colours blended over the image with ``alpha``,
+      invalid pixels black; names and colours from the dataset meta (see
+      :func:`class_names_and_palette`);
+    * binary maps: grayscale ``round(p * 255)``, invalid pixels magenta;
+    * normals: RGB ``round((n + 1) * 127.5)``, invalid pixels black;
     * depth: ``cv2.COLORMAP_TURBO`` of ``depth / max valid GT depth`` (the
       prediction's maximum if there is no GT), invalid pixels black.
 
@@ -93,16 +91,16 @@ class MultiTaskLocalVisualizer(SegLocalVisualizer):
     Each tile gets a title (``'<task> GT'`` / ``'<task> pred'``) in its
     top-left corner; a missing map gives a black tile titled ``n/a``.
     Samples without task fields (a plain :class:`SegDataSample`) are drawn
-    by :class:`SegLocalVisualizer`.
+    by :class:`SegLocalVisualizer` with mmseg's ``classes``/``palette``.
 
     Args:
         name: Name of the instance.
         image: Initial RGB image.
         vis_backends: Visual backend configs.
         save_dir: Save directory of the storage backends.
-        classes: ``semseg`` class names (usually set from the dataset's
-            metainfo through :attr:`dataset_meta`).
-        palette: ``semseg`` palette.
+        classes: mmseg class names, used for plain samples only (usually
+            set from the dataset's metainfo through :attr:`dataset_meta`).
+        palette: mmseg palette, likewise.
         dataset_name: mmseg dataset name giving default classes/palette.
         alpha: Opacity of the class-map colours over the image.
         **kwargs: Other arguments of
@@ -122,31 +120,19 @@ class MultiTaskLocalVisualizer(SegLocalVisualizer):
                  dataset_name: Optional[str] = None,
                  alpha: float = 0.8,
                  **kwargs) -> None:
-        super().__init__(name, image, vis_backends, save_dir, classes,
-                         palette, dataset_name, alpha, **kwargs)
-        self._tile_drawers: Dict[str, Callable[..., TilePair]] = {
-            CLASS: self._draw_class_tiles,
-            BINARY: self._draw_binary_tiles,
-            NORMALS: self._draw_normals_tiles,
-            DEPTH: self._draw_depth_tiles,
+        super().__init__(name, image, vis_backends, save_dir, classes, palette,
+                         dataset_name, alpha, **kwargs)
+        self._colorizers: Dict[str, Callable[..., Colorizer]] = {
+            CLASS: self._class_colorizer,
+            BINARY: self._binary_colorizer,
+            NORMALS: self._normals_colorizer,
+            DEPTH: self._depth_colorizer,
         }
 
     def _get_center_loc(self, mask: np.ndarray) -> np.ndarray:
-        """Label position of a class: the middle pixel of its widest row.
-
-        Same result as :meth:`SegLocalVisualizer._get_center_loc` (first
-        row with the most pixels), without sorting every pixel in Python.
-
-        Args:
-            mask: ``H x W`` binary mask of the class.
-
-        Returns:
-            np.ndarray: ``[x, y]``.
-        """
-        mask = np.asarray(mask) == 1
-        y = int(mask.sum(axis=1).argmax())
-        xs = np.flatnonzero(mask[y])
-        return np.array([xs[len(xs) // 2], y])
+        """Label position of a class (:func:`center_loc`, a faster
+        equivalent of the parent's)."""
+        return center_loc(mask)
 
     # ------------------------------------------------------------------
     # which tasks and maps
@@ -169,8 +155,7 @@ class MultiTaskLocalVisualizer(SegLocalVisualizer):
 
     @staticmethod
     def _read_map(data_sample: SegDataSample, key: str, spec: TaskSpec,
-                  size: Tuple[int, int]) -> Optional[Tuple[np.ndarray,
-                                                           np.ndarray]]:
+                  size: Tuple[int, int]) -> Optional[TaskMap]:
         """Return ``(values (C,H,W), valid (H,W))`` at ``size`` or None.
 
         Raises:
@@ -187,106 +172,55 @@ class MultiTaskLocalVisualizer(SegLocalVisualizer):
                 f'{key!r} must have shape ({spec.gt_channels}, H, W), got '
                 f'{tuple(data.shape)}')
         valid = spec.valid_mask(data)[0].numpy()
-        return (_resize_nearest(data.numpy(), size),
-                _resize_nearest(valid, size))
+        values = _resize_nearest(data.numpy(), size)
+        return values, _resize_nearest(valid, size)
 
     # ------------------------------------------------------------------
-    # per-kind tile drawers: (spec, image, gt, pred) -> (gt_tile, pred_tile)
+    # per-kind colorizers: (spec, image, maps, with_labels) -> colorizer
+    # of one map; ``maps`` are the task's present GT / prediction maps.
     # ------------------------------------------------------------------
-    def _class_meta(self, task: str,
-                    maps: Sequence[Tuple[np.ndarray, np.ndarray]]
-                    ) -> Tuple[List[str], List[Tuple[int, int, int]]]:
-        """Class names and palette of a class-map task."""
-        meta = self.dataset_meta or {}
-        classes = list((meta.get('task_classes') or {}).get(task, []))
-        palette = list(meta.get('palette') or []) \
-            if task == METAINFO_TASK else []
-        valid_ids = [values[0][valid] for values, valid in maps]
-        max_id = max([int(ids.max()) for ids in valid_ids if ids.size] +
-                     [-1])
-        num = max(len(classes), max_id + 1, 1)
-        if len(palette) < num:
-            palette = palette + generated_palette(num)[len(palette):]
-        classes = classes + [str(i) for i in range(len(classes), num)]
-        return classes, [tuple(int(c) for c in color) for color in palette]
+    def _class_colorizer(self, spec: TaskSpec, image: np.ndarray,
+                         maps: Sequence[TaskMap],
+                         with_labels: bool) -> Colorizer:
+        """Palette colours (and names) blended over the image."""
+        max_id = max([
+            int(values[0][valid].max())
+            for values, valid in maps if valid.any()
+        ] + [-1])
+        classes, palette = class_names_and_palette(self.dataset_meta,
+                                                   spec.name, max_id + 1)
+
+        def colorize(values: np.ndarray, valid: np.ndarray) -> np.ndarray:
+            ids = values[0].astype(np.int64)
+            canvas = class_map_rgb(ids, valid, palette)
+            if with_labels:
+                draw_class_names(canvas, ids, valid, classes, palette)
+            return overlay(image, canvas, valid, self.alpha)
+
+        return colorize
 
     @staticmethod
-    def _tile_pair(gt, pred, colorize: Callable[[np.ndarray, np.ndarray],
-                                                np.ndarray],
-                   invalid_color: Tuple[int, int, int]) -> TilePair:
-        """Colour the GT and prediction maps and paint their invalid pixels.
+    def _binary_colorizer(spec: TaskSpec, image: np.ndarray,
+                          maps: Sequence[TaskMap],
+                          with_labels: bool) -> Colorizer:
+        """Grayscale probabilities."""
+        return lambda values, valid: probability_gray(values[0], valid)
 
-        Args:
-            gt: ``(values, valid)`` of the ground truth, or None.
-            pred: ``(values, valid)`` of the prediction, or None.
-            colorize: ``(values, valid) -> H x W x 3`` new ``uint8`` array.
-            invalid_color: RGB colour of invalid pixels.
+    @staticmethod
+    def _normals_colorizer(spec: TaskSpec, image: np.ndarray,
+                           maps: Sequence[TaskMap],
+                           with_labels: bool) -> Colorizer:
+        """The benchmark's RGB encoding of normals."""
+        return normals_rgb
 
-        Returns:
-            tuple: The (GT, prediction) tiles; None where a map is missing.
-        """
-
-        def draw(item):
-            if item is None:
-                return None
-            values, valid = item
-            tile = colorize(values, valid)
-            tile[~valid] = invalid_color
-            return tile
-
-        return draw(gt), draw(pred)
-
-    def _draw_class_tiles(self, spec: TaskSpec, image: np.ndarray, gt,
-                          pred, with_labels: bool = True) -> TilePair:
-        """Palette colours blended over the image; ignore pixels black."""
-        classes, palette = self._class_meta(
-            spec.name, [m for m in (gt, pred) if m is not None])
-
-        def colorize(values, valid):
-            base = image.copy()
-            base[~valid] = INVALID_COLOR
-            ids = np.where(valid, values[0], len(classes)).astype(np.int64)
-            return self._draw_sem_seg(base, PixelData(data=ids[None]),
-                                      classes, palette, with_labels).copy()
-
-        return self._tile_pair(gt, pred, colorize, INVALID_COLOR)
-
-    @classmethod
-    def _draw_binary_tiles(cls, spec: TaskSpec, image: np.ndarray, gt, pred,
-                           **kwargs) -> TilePair:
-        """Grayscale probabilities; ignore pixels magenta."""
-
-        def colorize(values, valid):
-            gray = np.round(np.clip(values[0], 0, 1) * 255).astype(np.uint8)
-            return np.repeat(gray[..., None], 3, axis=2)
-
-        return cls._tile_pair(gt, pred, colorize, INVALID_GRAY_COLOR)
-
-    @classmethod
-    def _draw_normals_tiles(cls, spec: TaskSpec, image: np.ndarray, gt, pred,
-                            **kwargs) -> TilePair:
-        """RGB ``(n + 1) / 2 * 255``; invalid pixels black."""
-        return cls._tile_pair(
-            gt, pred,
-            lambda values, valid: encode_normals(values.transpose(1, 2, 0)),
-            INVALID_COLOR)
-
-    @classmethod
-    def _draw_depth_tiles(cls, spec: TaskSpec, image: np.ndarray, gt, pred,
-                          **kwargs) -> TilePair:
-        """Turbo colour map of depth / max valid GT depth; invalid black."""
-        ref = gt if gt is not None else pred
-        valid_ref = ref[0][0][ref[1]]
-        max_depth = float(valid_ref.max()) if valid_ref.size else 0.0
-        max_depth = max_depth if max_depth > 0 else 1.0
-
-        def colorize(values, valid):
-            scaled = np.clip(values[0] / max_depth, 0, 1) * 255
-            bgr = cv2.applyColorMap(
-                np.round(scaled).astype(np.uint8), cv2.COLORMAP_TURBO)
-            return np.ascontiguousarray(bgr[..., ::-1])
-
-        return cls._tile_pair(gt, pred, colorize, INVALID_COLOR)
+    @staticmethod
+    def _depth_colorizer(spec: TaskSpec, image: np.ndarray,
+                         maps: Sequence[TaskMap],
+                         with_labels: bool) -> Colorizer:
+        """Turbo colour map scaled by the first map's (GT's) valid max."""
+        values, valid = maps[0]
+        top = depth_reference(values[0], valid)
+        return lambda values, valid: depth_turbo(values[0], valid, top)
 
     # ------------------------------------------------------------------
     # mosaic
@@ -303,9 +237,43 @@ class MultiTaskLocalVisualizer(SegLocalVisualizer):
                                                      thickness)
         cv2.rectangle(tile, (0, 0), (text_w + 4, text_h + baseline + 4),
                       (0, 0, 0), -1)
-        cv2.putText(tile, text, (2, text_h + 2), font, scale,
-                    (255, 255, 255), thickness, cv2.LINE_AA)
+        cv2.putText(tile, text, (2, text_h + 2), font, scale, (255, 255, 255),
+                    thickness, cv2.LINE_AA)
         return tile
+
+    def _task_tiles(self, spec: TaskSpec, image: np.ndarray,
+                    data_sample: SegDataSample, keys: Sequence[str],
+                    with_labels: bool) -> List[np.ndarray]:
+        """The titled tiles of one task, one per row.
+
+        Args:
+            spec: The task's table entry.
+            image: RGB image (sets the tile size).
+            data_sample: The sample.
+            keys: ``'gt_key'`` / ``'pred_key'``: the rows to draw.
+            with_labels: Whether to write class names.
+
+        Returns:
+            list[np.ndarray]: One tile per row, ``n/a`` where the sample
+            lacks the map.
+        """
+        size = image.shape[:2]
+        maps = {}
+        for key in ('gt_key', 'pred_key'):
+            maps[key] = self._read_map(data_sample, getattr(spec, key), spec,
+                                       size)
+        present = [m for m in maps.values() if m is not None]
+        colorize = self._colorizers[spec.kind](spec, image, present,
+                                               with_labels)
+        tiles = []
+        for key in keys:
+            title = f"{spec.name} {'GT' if key == 'gt_key' else 'pred'}"
+            if maps[key] is None:
+                tile, title = np.zeros_like(image), f'{title}: n/a'
+            else:
+                tile = colorize(*maps[key])
+            tiles.append(self._put_title(tile, title))
+        return tiles
 
     def draw_multitask_mosaic(self,
                               image: np.ndarray,
@@ -336,43 +304,28 @@ class MultiTaskLocalVisualizer(SegLocalVisualizer):
             raise ValueError('image must be an H x W x 3 RGB array, got '
                              f'shape {image.shape}')
         image = np.ascontiguousarray(image, dtype=np.uint8)
-        size = image.shape[:2]
         tasks = self._sample_tasks(data_sample)
-        # (TaskSpec attribute naming the field, title) of each mosaic row.
-        rows = [(key, label) for key, label, on in
-                (('gt_key', 'GT', draw_gt), ('pred_key', 'pred', draw_pred))
-                if on and any(getattr(TASKS[t], key) in data_sample
-                              for t in tasks)]
-        if not rows:
+        # TaskSpec attribute naming the field of each mosaic row.
+        keys = [
+            key for key, on in (('gt_key', draw_gt), ('pred_key', draw_pred))
+            if on and any(
+                getattr(TASKS[t], key) in data_sample for t in tasks)
+        ]
+        if not keys:
             raise ValueError(
                 f'nothing to draw: draw_gt={draw_gt}, draw_pred={draw_pred}, '
                 f'sample fields {sorted(data_sample.keys())}')
-        with_labels = with_labels and min(size) >= self.min_label_size
-        columns = []
-        for task in tasks:
-            spec = TASKS[task]
-            maps = {
-                key: self._read_map(data_sample, getattr(spec, key), spec,
-                                    size)
-                for key in ('gt_key', 'pred_key')
-            }
-            tiles = dict(
-                zip(('gt_key', 'pred_key'),
-                    self._tile_drawers[spec.kind](
-                        spec, image, maps['gt_key'], maps['pred_key'],
-                        with_labels=with_labels)))
-            columns.append([
-                self._put_title(tiles[key], f'{task} {label}')
-                if tiles[key] is not None else self._put_title(
-                    np.zeros_like(image), f'{task} {label}: n/a')
-                for key, label in rows
-            ])
-        image_tile = self._put_title(image.copy(), 'image')
-        mosaic_rows = [
-            np.concatenate([image_tile] + [col[r] for col in columns], axis=1)
-            for r in range(len(rows))
+        labels = with_labels and min(image.shape[:2]) >= self.min_label_size
+        columns = [
+            self._task_tiles(TASKS[task], image, data_sample, keys, labels)
+            for task in tasks
         ]
-        return np.concatenate(mosaic_rows, axis=0)
+        image_tile = self._put_title(image.copy(), 'image')
+        rows = [
+            np.concatenate([image_tile] + [col[r] for col in columns], axis=1)
+            for r in range(len(keys))
+        ]
+        return np.concatenate(rows, axis=0)
 
     @staticmethod
     def _has_task_fields(data_sample: Optional[SegDataSample]) -> bool:
@@ -415,8 +368,8 @@ class MultiTaskLocalVisualizer(SegLocalVisualizer):
         """
         if not self._has_task_fields(data_sample):
             return super().add_datasample(name, image, data_sample, draw_gt,
-                                          draw_pred, show, wait_time,
-                                          out_file, step, with_labels)
+                                          draw_pred, show, wait_time, out_file,
+                                          step, with_labels)
         drawn_img = self.draw_multitask_mosaic(image, data_sample, draw_gt,
                                                draw_pred, bool(with_labels))
         self.set_image(drawn_img)

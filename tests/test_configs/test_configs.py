@@ -1,51 +1,187 @@
-"""Every shipped config builds and is consistent across model, data, metric."""
-import glob
+"""The shipped configs build, agree on one task list, and stay in step.
+
+* every config builds: model (no download), datasets (lazily, which builds
+  every pipeline transform) and evaluator, and all of them serve the
+  dataset's tasks;
+* the task list is written once, in the dataset config; adding ``edge``
+  takes a head and the dataset's ``tasks``;
+* each demo config is its full config with only the demo settings changed;
+* the aliases are their targets;
+* the metafile's parameter counts are those of the built models.
+"""
+import copy
 import os.path as osp
+import shutil
 
 import pytest
+from config_paths import (ALIASES, DEMOS, REPO, config_path, metafile_models,
+                          non_alias_configs)
 from mmengine.config import Config
 from mmseg.registry import DATASETS, METRICS, MODELS
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CONFIGS = sorted(glob.glob(osp.join(REPO, 'configs', 'vmt', '*.py')))
+from mmvmt.utils.param_count import count_parameters
 
 
-def test_configs_found():
-    assert len(CONFIGS) >= 6
+def _loaders(cfg):
+    return [
+        cfg[k]
+        for k in ('train_dataloader', 'val_dataloader', 'test_dataloader')
+    ]
 
 
-@pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
-def test_config_is_consistent(path):
-    cfg = Config.fromfile(path)
+def build_all(cfg, build_model=True):
+    """Build the model (no download), the lazy datasets and the metrics."""
+    model = None
+    if build_model:
+        model_cfg = copy.deepcopy(cfg.model)
+        model_cfg.backbone.init_cfg = None
+        model = MODELS.build(model_cfg)
+    datasets = [
+        DATASETS.build(dict(loader.dataset, lazy_init=True))
+        for loader in _loaders(cfg)
+    ]
+    metrics = []
+    for evaluator, dataset in ((cfg.val_evaluator, datasets[1]),
+                               (cfg.test_evaluator, datasets[2])):
+        metric = METRICS.build(evaluator)
+        metric.dataset_meta = dataset.metainfo  # as mmengine's loops do
+        metrics.append(metric)
+    return model, datasets, metrics
+
+
+@pytest.mark.parametrize('name', sorted(ALIASES))
+def test_alias_is_its_target(name):
+    assert Config.fromfile(config_path(name)).to_dict() == Config.fromfile(
+        config_path(ALIASES[name])).to_dict()
+
+
+@pytest.mark.parametrize('name', non_alias_configs())
+def test_task_list_is_written_once(name):
+    cfg = Config.fromfile(config_path(name))
     assert cfg.default_scope == 'mmseg'
     assert 'mmvmt' in cfg.custom_imports.imports
-    tasks = tuple(cfg.model.backbone.tasks)
+    tasks = tuple(cfg.train_dataloader.dataset.tasks)
+    for loader in _loaders(cfg):
+        assert tuple(loader.dataset.tasks) == tasks
+    # The backbone and the evaluators take it from the heads / dataset.
     assert tuple(cfg.model.decode_heads) == tasks
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        dataset = cfg[loader].dataset
-        assert DATASETS.get(dataset.type) is not None
-        assert tuple(dataset.tasks) == tasks, loader
-    for evaluator in (cfg.val_evaluator, cfg.test_evaluator):
-        assert METRICS.get(evaluator.type) is not None
-        assert tuple(evaluator.tasks) == tasks
+    assert 'tasks' not in cfg.model.backbone
+    assert 'tasks' not in cfg.val_evaluator
+    assert 'tasks' not in cfg.test_evaluator
+
+
+@pytest.mark.parametrize('name', non_alias_configs())
+def test_config_builds_and_serves_the_dataset_tasks(name):
+    cfg = Config.fromfile(config_path(name))
+    # Full models only: each demo has its full config's model (see below).
+    model, datasets, metrics = build_all(cfg, build_model=name not in DEMOS)
+    tasks = datasets[0].metainfo['tasks']
+    assert all(d.metainfo['tasks'] == tasks for d in datasets)
+    assert [m.tasks for m in metrics] == [tasks, tasks]
     # The best-checkpoint key must be one the evaluator reports.
     save_best = cfg.default_hooks.checkpoint.save_best
     if save_best == 'multitask/delta_m':
-        assert set(cfg.val_evaluator.get('baseline') or {}), \
-            'delta_m needs a baseline'
+        assert set(metrics[0].baseline) == set(tasks)
     else:
         assert save_best.split('/')[0] in tasks
     assert cfg.default_hooks.checkpoint.rule == 'greater'
-
-
-@pytest.mark.parametrize(
-    'path', [p for p in CONFIGS if 'demo' not in p], ids=osp.basename)
-def test_model_builds_without_downloading(path):
-    cfg = Config.fromfile(path)
+    if model is None:
+        assert cfg.model.backbone.init_cfg is None
+        return
     assert cfg.model.backbone.init_cfg.type == 'Pretrained'
-    cfg.model.backbone.init_cfg = None
-    model = MODELS.build(cfg.model)
-    trainable = sum(p.numel() for p in model.backbone.parameters()
-                    if p.requires_grad)
-    total = sum(p.numel() for p in model.backbone.parameters())
-    assert 0 < trainable < 0.02 * total  # adapters: ~1% of the backbone
+    assert model.tasks == model.backbone.tasks == tasks
+    counts = count_parameters(model)
+    added = sum(counts[g]['trainable']
+                for g in ('backbone.adapters', 'backbone.extraction',
+                          'backbone.task_norms'))
+    pretrained = counts['backbone.pretrained']
+    assert pretrained['trainable'] == 0
+    assert 0 < added < 0.02 * pretrained['frozen']  # ~1% of the backbone
+    meta = metafile_models()[name]['Metadata']
+    total = counts['total']
+    assert meta['Parameters'] == total['trainable'] + total['frozen']
+    assert meta['Trainable Parameters'] == total['trainable']
+    assert meta['Backbone Added Parameters'] == added
+
+
+def _edit(path, old, new):
+    """Replace the one occurrence of ``old`` in the file at ``path``."""
+    with open(path) as f:
+        text = f.read()
+    assert text.count(old) == 1, (path, old)
+    with open(path, 'w') as f:
+        f.write(text.replace(old, new))
+
+
+def test_adding_edge_takes_a_head_and_the_dataset_tasks(tmp_path):
+    """The two edits the model config's comment describes are enough."""
+    configs = str(tmp_path / 'configs')
+    shutil.copytree(osp.join(REPO, 'configs'), configs)
+    _edit(
+        osp.join(configs, '_base_', 'models', 'vmt_swin-t_pascal-mt.py'),
+        'normals=task_head))', 'normals=task_head,\n        edge=task_head))')
+    _edit(
+        osp.join(configs, '_base_', 'datasets', 'pascal_context_mt.py'),
+        "tasks = ('semseg', 'human_parts', 'sal', 'normals')",
+        "tasks = ('semseg', 'human_parts', 'sal', 'normals', 'edge')")
+    cfg = Config.fromfile(osp.join(configs, 'vmt', 'swin-t_pascal.py'))
+    model, datasets, metrics = build_all(cfg)
+    tasks = ('semseg', 'human_parts', 'sal', 'normals', 'edge')
+    assert model.tasks == model.backbone.tasks == tasks
+    assert tuple(model.decode_heads) == tasks
+    assert all(d.metainfo['tasks'] == tasks for d in datasets)
+    assert [m.tasks for m in metrics] == [tasks, tasks]
+    # No baseline for edge: delta_m stays over the four benchmark tasks.
+    assert set(metrics[0].baseline) == set(tasks[:4])
+
+
+#: Settings in which a demo config may differ from its full config: the
+#: demo data root and sizes, the CPU schedule and runtime, no checkpoint.
+DEMO_SETTINGS = (
+    'data_root', 'img_scale', 'crop_size', 'train_pipeline', 'test_pipeline',
+    'warmup_iters', 'max_iters', 'param_scheduler', 'train_cfg.max_iters',
+    'train_cfg.val_interval', 'optim_wrapper.optimizer.lr',
+    'env_cfg.cudnn_benchmark', 'env_cfg.dist_cfg.backend',
+    'default_hooks.logger.interval', 'default_hooks.checkpoint.interval',
+    'default_hooks.checkpoint.max_keep_ckpts',
+    'model.backbone.init_cfg') + tuple(
+        f'{loader}.{key}'
+        for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')
+        for key in ('batch_size', 'num_workers', 'dataset.data_root'))
+
+#: Pipeline arguments that are sizes.
+SIZE_ARGS = ('scale', 'crop_size')
+
+
+def _drop(cfg: dict, dotted: str) -> None:
+    *parents, key = dotted.split('.')
+    for parent in parents:
+        cfg = cfg[parent]
+    cfg.pop(key, None)
+
+
+def _without_sizes(pipeline):
+    return [{
+        k: v
+        for k, v in t.items() if k not in SIZE_ARGS
+    } for t in pipeline]
+
+
+@pytest.mark.parametrize('demo', sorted(DEMOS))
+def test_demo_differs_from_its_config_only_in_demo_settings(demo):
+    cfg = Config.fromfile(config_path(demo)).to_dict()
+    full = Config.fromfile(config_path(DEMOS[demo])).to_dict()
+    # Same transforms in the same order; only their sizes differ.
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        pipelines = [
+            _without_sizes(c[loader]['dataset'].pop('pipeline'))
+            for c in (cfg, full)
+        ]
+        assert pipelines[0] == pipelines[1], loader
+    assert [s['type'] for s in cfg['param_scheduler']
+            ] == [s['type'] for s in full['param_scheduler']]
+    assert cfg['model']['backbone']['init_cfg'] is None
+    for key in DEMO_SETTINGS:
+        _drop(cfg, key)
+        _drop(full, key)
+    assert cfg == full

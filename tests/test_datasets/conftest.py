@@ -3,8 +3,8 @@ import os.path as osp
 
 import pytest
 
-from mmvmt.datasets.demo_generator import generate_demo_data
 from mmvmt.datasets.pascal_mt_conversion import convert_pascal_mt
+from mmvmt.testing.demo_data import generate_demo_data
 
 #: Small sets: enough for every image kind (person-free every 4th image,
 #: context-folder semseg every 5th, indoor/outdoor alternating).

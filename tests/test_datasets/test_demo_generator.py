@@ -1,21 +1,22 @@
-"""The synthetic demo sets: raw layouts, consistent labels, speed."""
+"""The synthetic demo sets: raw layouts, consistent labels, scene tables."""
 import filecmp
 import os
 import os.path as osp
-import time
 
 import cv2
 import numpy as np
 import pytest
 import scipy.io
 
-from mmvmt.datasets.transforms.loading import encode_normals
-from mmvmt.datasets.demo_generator import (generate_demo_data,
-                                           generate_nyud_mt,
-                                           generate_pascal_mt)
+from mmvmt.datasets import NYUDv2MTDataset, PascalContextMTDataset
 from mmvmt.datasets.facts import (context_name_to_id,
                                   normals_valid_context_ids, nyud_classes,
-                                  voc_classes)
+                                  part_name_to_class, voc_classes)
+from mmvmt.testing.demo_data import (generate_demo_data, generate_nyud_mt,
+                                     generate_pascal_mt)
+from mmvmt.testing.demo_data.scenes import (MAT_PART_ORDER, NYUD_OBJECTS,
+                                            PASCAL_OBJECTS, PASCAL_SCENES,
+                                            PERSON_PARTS)
 
 PERSON = voc_classes().index('person')
 
@@ -159,11 +160,6 @@ def test_deterministic_and_independent_of_count(tmp_path):
     assert generate_nyud_mt(b, 1, 1, (48, 64)) is None
 
 
-def test_encode_normals():
-    n = np.array([[1., 0., -1.], [0.6, -0.5, 0.]])
-    assert encode_normals(n).tolist() == [[255, 128, 0], [204, 64, 128]]
-
-
 def test_argument_checks(tmp_path):
     with pytest.raises(ValueError, match="'pascal', 'nyud' or 'both'"):
         generate_demo_data(str(tmp_path), dataset='coco')
@@ -173,14 +169,39 @@ def test_argument_checks(tmp_path):
         generate_demo_data(str(tmp_path), size=(16, 16))
 
 
-def test_generation_speed(tmp_path):
-    """About 100 images per dataset take only seconds."""
-    start = time.perf_counter()
-    out = generate_demo_data(str(tmp_path))  # defaults: 80 + 24, 128x160
-    elapsed = time.perf_counter() - start
-    assert set(out) == {'PASCAL_MT', 'NYUD_MT'}
-    assert len(os.listdir(osp.join(tmp_path, 'PASCAL_MT', 'JPEGImages'))) \
-        == 104
-    assert len(os.listdir(osp.join(tmp_path, 'NYUD_MT', 'images'))) == 104
-    print(f'generated 2 x 104 demo images in {elapsed:.2f} s')
-    assert elapsed < 30  # about 2 s on 2 shared CPU cores
+def test_defaults(tmp_path):
+    """Both sets by default, 80 train + 24 val images of 128x160 each."""
+    out = generate_demo_data(str(tmp_path))
+    assert out == {'PASCAL_MT': None, 'NYUD_MT': None}
+    for name, ds in (('PASCAL_MT', PascalContextMTDataset), ('NYUD_MT',
+                                                             NYUDv2MTDataset)):
+        root = osp.join(tmp_path, name)
+        images = sorted(os.listdir(osp.join(root, ds.IMG_DIR)))
+        assert len(images) == 104
+        img = cv2.imread(osp.join(root, ds.IMG_DIR, images[0]))
+        assert img.shape == (128, 160, 3)
+        for split, num in (('train', 80), ('val', 24)):
+            with open(osp.join(root, ds.SPLIT_FILE.format(split=split))) as f:
+                assert len(f.read().split()) == num
+
+
+def test_scene_tables_use_known_names():
+    """Catalogue kinds are PASCAL-Context / NYUD classes; parts are known."""
+    ctx = context_name_to_id()
+    assert set(PASCAL_OBJECTS) <= set(ctx)
+    for scene in PASCAL_SCENES:
+        assert set(scene.kinds) <= set(PASCAL_OBJECTS)
+    nyud = set(nyud_classes())
+    assert set(NYUD_OBJECTS) - nyud == {'clutter'}
+    assert [k for k, s in NYUD_OBJECTS.items() if s.hat_prob] == ['person']
+    part_cls = part_name_to_class()
+    names = [p.name for p in PERSON_PARTS]
+    assert set(MAT_PART_ORDER) == set(names) | {'hair'} <= set(part_cls)
+    assert MAT_PART_ORDER.index('hair') == MAT_PART_ORDER.index('head') + 1
+    # Non-person parts the converter must ignore ('head' is also a person
+    # part name: only the object's class tells them apart).
+    decoys = {
+        k: s.decoy_part
+        for k, s in PASCAL_OBJECTS.items() if s.decoy_part
+    }
+    assert decoys == dict(car='frontside', dog='head')

@@ -31,7 +31,7 @@ def make_results(tasks=('semseg', 'sal', 'normals', 'depth')) -> dict:
         normals=rng.uniform(-1, 1, (H, W, 3)).astype(np.float32),
         depth=rng.uniform(0.5, 10, (H, W)).astype(np.float32))
     maps['semseg'][0, 0] = 255
-    maps['normals'][1, 2] = 255
+    maps['normals'][1, 2] = 0  # invalid: the zero vector
     for task in tasks:
         results[f'gt_{task}'] = maps[task]
         results['seg_fields'].append(f'gt_{task}')
@@ -68,7 +68,7 @@ def test_pack_shapes_dtypes_and_values():
     for c in range(3):
         np.testing.assert_array_equal(normals[c].numpy(),
                                       results['gt_normals'][..., c])
-    assert (normals[:, 1, 2] == 255).all()
+    assert (normals[:, 1, 2] == 0).all()
     np.testing.assert_array_equal(
         sample.task_gt('semseg')[0].numpy(), results['gt_semseg'])
     assert sample.task_gt('semseg')[0, 0, 0] == 255

@@ -8,11 +8,12 @@ import pytest
 from mmcv.transforms import LoadImageFromFile
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
+from mmseg.datasets import PascalVOCDataset
 from mmseg.registry import DATASETS
 
 from mmvmt.datasets import NYUDv2MTDataset, PascalContextMTDataset
-from mmvmt.datasets.facts import human_parts_classes, nyud_classes, \
-    voc_classes
+from mmvmt.datasets.facts import human_parts_classes, nyud_classes, voc_classes
+from mmvmt.tasks import get_task
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 # Sizes of the demo fixture (see conftest.py).
@@ -68,6 +69,10 @@ def test_pascal_lists_demo(demo):
     assert meta['tasks'] == train.tasks
     assert len(
         meta['palette']) == 21 and meta['palette'][15] == [192, 128, 128]
+    assert meta['task_palettes']['semseg'] == \
+        PascalVOCDataset.METAINFO['palette']
+    assert meta['task_palettes']['human_parts'][:3] == [[0, 0, 0], [128, 0, 0],
+                                                        [0, 128, 0]]
 
 
 def test_nyud_lists_demo(demo):
@@ -84,7 +89,44 @@ def test_nyud_lists_demo(demo):
     assert info['tasks'] == ('depth', 'edge')
     assert ds.metainfo['classes'] == nyud_classes()
     assert ds.metainfo['task_classes'] == dict(semseg=nyud_classes())
+    palette = ds.metainfo['task_palettes']['semseg']
+    assert set(ds.metainfo['task_palettes']) == {'semseg'}
+    assert ds.metainfo['palette'] == palette  # mmseg's key agrees
+    assert palette[:2] == [[128, 0, 0], [0, 128, 0]]  # no black: 0 = wall
     assert NYUDv2MTDataset(root).tasks == ('semseg', 'depth', 'normals')
+
+
+@pytest.mark.parametrize('ds_cls, folder',
+                         [(PascalContextMTDataset, 'PASCAL_MT'),
+                          (NYUDv2MTDataset, 'NYUD_MT')])
+def test_task_palettes_cover_every_class_task(demo, ds_cls, folder):
+    """One distinct RGB triple per class, for every class task."""
+    ds = ds_cls(osp.join(demo[0], folder))
+    classes = ds.metainfo['task_classes']
+    palettes = ds.metainfo['task_palettes']
+    class_tasks = {t for t in ds_cls.TASK_ANNS if get_task(t).is_class_map}
+    assert set(classes) == set(palettes) == class_tasks
+    for task, palette in palettes.items():
+        assert len(palette) == len(classes[task])
+        assert len({tuple(c) for c in palette}) == len(palette)
+        assert all(
+            len(c) == 3 and all(
+                isinstance(v, int) and 0 <= v <= 255 for v in c)
+            for c in palette)
+
+
+def test_palette_must_match_the_classes(demo):
+    root = osp.join(demo[0], 'NYUD_MT')
+    with pytest.raises(
+            ValueError,
+            match=r"task_palettes\['semseg'\] has 2 "
+            'colours for 40 classes'):
+        NYUDv2MTDataset(
+            root, metainfo=dict(task_palettes=dict(semseg=[[0, 0, 0]] * 2)))
+    with pytest.raises(ValueError, match="class task 'human_parts'"):
+        PascalContextMTDataset(
+            osp.join(demo[0], 'PASCAL_MT'),
+            metainfo=dict(task_palettes=dict(semseg=[[0, 0, 0]] * 21)))
 
 
 def test_task_errors(demo):
@@ -185,7 +227,9 @@ def test_demo_configs(demo, name, n_gt):
     assert real.train_dataloader.sampler.type == 'InfiniteSampler'
     assert real.val_dataloader.batch_size == 1
     assert real.val_evaluator.type == 'MultiTaskMetric'
-    assert tuple(real.val_evaluator.tasks) == tuple(real.tasks)
+    # The evaluator reads the task list from the dataset.
+    for key in ('train_dataloader', 'val_dataloader'):
+        assert tuple(real[key].dataset.tasks) == tuple(real.tasks)
     assert cfg.val_evaluator == real.val_evaluator
     folder = 'PASCAL_MT' if 'pascal' in name else 'NYUD_MT'
     assert cfg.train_dataloader.dataset.data_root == f'data/demo/{folder}'

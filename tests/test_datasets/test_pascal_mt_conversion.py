@@ -1,8 +1,8 @@
 """The PASCAL_MT converter reproduces the intended label maps exactly."""
 import os
 import os.path as osp
-import shutil
 import runpy
+import shutil
 import sys
 
 import cv2
@@ -15,30 +15,16 @@ from mmvmt.datasets.pascal_mt_conversion import (CONVERTED_DIRS,
                                                  converter_command,
                                                  human_parts_from_mat,
                                                  mask_normals)
+from mmvmt.fileio import PartObject, write_pascal_part_mat
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-_OBJ = [('class', 'O'), ('class_ind', 'O'), ('mask', 'O'), ('parts', 'O')]
-_PART = [('part_name', 'O'), ('mask', 'O')]
 
 
 def write_parts_mat(path, objects):
     """objects: list of (class_ind, instance mask, [(part, mask), ...])."""
-
-    def struct(dtype, rows):
-        if not rows:
-            return np.zeros((0, 0))
-        arr = np.zeros((1, len(rows)), dtype=dtype)
-        for i, row in enumerate(rows):
-            arr[0, i] = row
-        return arr
-
-    rows = [('x', np.array([[c]], np.uint8), m.astype(np.uint8),
-             struct(_PART, [(n, pm.astype(np.uint8)) for n, pm in parts]))
-            for c, m, parts in objects]
-    anno = np.zeros((1, 1), dtype=[('imname', 'O'), ('objects', 'O')])
-    anno[0, 0] = ('x', struct(_OBJ, rows))
-    scipy.io.savemat(path, {'anno': anno})
+    write_pascal_part_mat(
+        path, 'x',
+        [PartObject('x', c, m, tuple(parts)) for c, m, parts in objects])
 
 
 def box(shape, y0, y1, x0, x1):

@@ -37,8 +37,8 @@ def make_results(h: int = H, w: int = W) -> dict:
     ny = (y + 1) / (2 * h)
     nz = np.sqrt(1 - nx**2 - ny**2)
     normals = np.stack([nx, ny, nz], axis=-1).astype(np.float32)
-    normals[(x + y) % 5 == 0] = 255
-    normals[(x == 1) & (y == 2)] = 0  # zero-length vector: invalid too
+    normals[(x + y) % 5 == 0] = 0  # the zero vector: invalid
+    normals[(x == 1) & (y == 2), 0] = 0  # x = 0 only: valid
     depth = (1 + x + 0.5 * y).astype(np.float32)
     depth[(x + 3 * y) % 6 == 0] = 0
     results = dict(
@@ -67,7 +67,7 @@ def assert_aligned(results: dict, orig: dict, flipped: bool,
     normals = results['gt_normals']
     assert normals.dtype == np.float32 and normals.shape == (*x0.shape, 3)
     expected = orig['gt_normals'][y0, x0].copy()
-    valid = ~((expected == 255).all(-1) | (expected == 0).all(-1))
+    valid = (expected != 0).any(-1)
     if flipped:
         expected[valid, 0] *= -1
     assert normals.tobytes() == expected.tobytes()
@@ -93,16 +93,17 @@ def test_flip_negates_valid_normal_x_only():
     assert out['flip'] and out['flip_direction'] == 'horizontal'
 
     ref = orig['gt_normals'][:, ::-1]
-    invalid = (ref == 255).all(-1)
-    zero = (ref == 0).all(-1)
-    valid = ~(invalid | zero)
+    invalid = (ref == 0).all(-1)
+    valid = ~invalid
     normals = out['gt_normals']
     np.testing.assert_array_equal(normals[valid, 0], -ref[valid, 0])
     np.testing.assert_array_equal(normals[..., 1:], ref[..., 1:])
-    assert (normals[invalid] == 255).all()
-    # zero vectors are invalid: untouched, not turned into -0.0
-    assert normals[zero].tobytes() == ref[zero].tobytes()
-    assert zero.sum() == 1 and invalid.sum() > 0
+    # zero vectors are invalid: untouched (+0.0, not turned into -0.0)
+    assert normals[invalid].tobytes() == ref[invalid].tobytes()
+    assert invalid.sum() > 0
+    # a valid normal with x = 0 is flipped (to -0.0) like any other
+    x_zero = valid & (ref[..., 0] == 0)
+    assert x_zero.sum() == 1 and np.signbit(normals[x_zero, 0]).all()
     for name in ('semseg', 'sal', 'depth'):
         np.testing.assert_array_equal(out[f'gt_{name}'],
                                       orig[f'gt_{name}'][:, ::-1])
@@ -145,8 +146,7 @@ def test_flip_refuses_swap_seg_labels():
 def test_flip_rejects_wrong_normal_channels():
     results = make_results()
     results['gt_normals'] = results['gt_normals'][..., :2]
-    with pytest.raises(
-            ValueError, match=r'gt_normals.*HxWx3.*\(24, 32, 2\)'):
+    with pytest.raises(ValueError, match=r'gt_normals.*HxWx3.*\(24, 32, 2\)'):
         MultiTaskRandomFlip(prob=1.0)(results)
 
 

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from mmvmt.structures import MultiTaskDataSample
+from mmvmt.tasks import get_task
 
 
 def make_sample(img_path: str, gts: Dict[str, torch.Tensor],
@@ -19,42 +20,52 @@ def make_sample(img_path: str, gts: Dict[str, torch.Tensor],
     return sample.to_dict()
 
 
-def random_pascal_sample(rng: np.random.Generator, idx: int, height: int,
-                         width: int, tasks=('semseg', 'human_parts', 'sal',
-                                            'normals')) -> dict:
+#: The tasks of the PASCAL-Context multi-task benchmark.
+PASCAL_TASKS = ('semseg', 'human_parts', 'sal', 'normals')
+
+
+def random_pascal_sample(rng: np.random.Generator,
+                         idx: int,
+                         height: int,
+                         width: int,
+                         tasks=PASCAL_TASKS) -> dict:
     """A random sample with ignore regions for the given tasks."""
     gts, preds = {}, {}
 
-    def labels(num):
+    def labels(num, ignore):
         gt = rng.integers(0, num, (1, height, width))
-        gt[rng.random((1, height, width)) < 0.1] = 255
+        gt[rng.random((1, height, width)) < 0.1] = ignore
         return torch.from_numpy(gt), torch.from_numpy(
             rng.integers(0, num, (1, height, width)))
 
     if 'semseg' in tasks:
-        gts['semseg'], preds['semseg'] = labels(21)
+        gts['semseg'], preds['semseg'] = labels(
+            21,
+            get_task('semseg').ignore_value)
     if 'human_parts' in tasks:
-        gts['human_parts'], preds['human_parts'] = labels(7)
+        ignore = get_task('human_parts').ignore_value
+        gts['human_parts'], preds['human_parts'] = labels(7, ignore)
         if idx % 3 == 0:  # an image without people
-            gts['human_parts'][:] = 255
+            gts['human_parts'][:] = ignore
     for task in ('sal', 'edge'):
         if task in tasks:
-            gts[task], _ = labels(2)
+            gts[task], _ = labels(2, get_task(task).ignore_value)
             preds[task] = torch.from_numpy(
                 rng.random((1, height, width)).astype(np.float32))
     if 'normals' in tasks:
         normal = rng.normal(size=(3, height, width))
         normal /= np.linalg.norm(normal, axis=0)
         pred = normal + 0.5 * rng.normal(size=normal.shape)
-        normal[:, rng.random((height, width)) < 0.1] = 255
+        normal[:, rng.random(
+            (height, width)) < 0.1] = get_task('normals').ignore_value
         gts['normals'] = torch.from_numpy(normal.astype(np.float32))
         preds['normals'] = torch.from_numpy(pred.astype(np.float32))
     if 'depth' in tasks:
         depth = rng.random((1, height, width)) * 5
         depth[depth < 0.5] = 0
         gts['depth'] = torch.from_numpy(depth.astype(np.float32))
-        preds['depth'] = torch.from_numpy(
-            (rng.random((1, height, width)) * 5).astype(np.float32))
+        preds['depth'] = torch.from_numpy((rng.random(
+            (1, height, width)) * 5).astype(np.float32))
     return make_sample(f'img_{idx}.jpg', gts, preds)
 
 

@@ -1,4 +1,5 @@
 """Hand-computed cases of the class-map (mIoU / aAcc) evaluator."""
+import dataclasses
 import math
 
 import pytest
@@ -110,6 +111,14 @@ def test_bad_inputs_raise():
         ClassTaskEvaluator(get_task('sal'))
 
 
+def test_ignore_value_comes_from_the_table_entry():
+    spec = dataclasses.replace(get_task('semseg'), ignore_value=9)
+    ev = ClassTaskEvaluator(spec, num_classes=3)
+    assert ev.process_image(_t([[0, 1]]), _t([[0, 9]]))['n'] == 1
+    with pytest.raises(ValueError, match=r'\[0, 2\] or 9 \(ignore\)'):
+        ev.process_image(_t([[0, 1]]), _t([[0, 255]]))
+
+
 def test_unknown_number_of_classes_raises():
     ev = ClassTaskEvaluator(get_task('human_parts'))
     with pytest.raises(ValueError, match='num_classes'):
@@ -120,10 +129,10 @@ def test_resolve_class_names():
     meta = dict(
         classes=('bg', 'cat'), task_classes=dict(human_parts=['bg', 'head']))
     assert resolve_class_names('human_parts', meta, None) == ['bg', 'head']
-    assert resolve_class_names('semseg', meta, None) == ['bg', 'cat']
-    # 'classes' describes semseg only
-    assert resolve_class_names('human_parts', dict(classes=('a', )),
-                               None) is None
+    assert resolve_class_names('human_parts', meta, 2) == ['bg', 'head']
+    # mmseg's 'classes' is not read, for any task
+    assert resolve_class_names('semseg', meta, None) is None
+    assert resolve_class_names('semseg', meta, 2) == ['0', '1']
     assert resolve_class_names('human_parts', None, 2) == ['0', '1']
     with pytest.raises(ValueError, match='num_classes=3'):
-        resolve_class_names('semseg', meta, 3)
+        resolve_class_names('human_parts', meta, 3)

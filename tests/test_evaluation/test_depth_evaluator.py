@@ -42,8 +42,8 @@ def test_rmse_pools_pixels_over_images():
 
 def test_empty_split_and_bad_inputs():
     ev = DepthEvaluator(get_task('depth'))
-    res = ev.compute([ev.process_image(torch.ones(1, 1, 2),
-                                       torch.zeros(1, 1, 2))])
+    res = ev.compute(
+        [ev.process_image(torch.ones(1, 1, 2), torch.zeros(1, 1, 2))])
     assert all(math.isnan(v) for v in res.values())
     with pytest.raises(ValueError, match='non-finite'):
         ev.process_image(torch.tensor([[[float('inf')]]]), torch.ones(1, 1, 1))

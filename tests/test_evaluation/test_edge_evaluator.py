@@ -77,7 +77,10 @@ def test_ignored_pixels_do_not_count():
     assert _ods(gt_ignored) == pytest.approx(100)
     # a prediction on an ignored pixel does not recall a nearby gt edge:
     # P = 1, R = 1/2
-    pred_ignored = _maps([(5, 5), (2, 2)], {(2, 2): 0.9, (5, 6): 0.9},
+    pred_ignored = _maps([(5, 5), (2, 2)], {
+        (2, 2): 0.9,
+        (5, 6): 0.9
+    },
                          ignore=[(5, 6)])
     assert _ods(pred_ignored) == pytest.approx(200 / 3)
 
@@ -103,10 +106,11 @@ def test_random_maps_match_a_brute_force_reference():
     gt = (rng.random((12, 15)) > 0.85).astype(np.int64)
     prob = rng.random((12, 15)).astype(np.float32)
     tol = 1.6
-    ev = EdgeEvaluator(get_task('edge'), max_dist=tol / math.hypot(12, 15),
-                       num_thresholds=9)
-    stats = ev.process_image(torch.from_numpy(prob)[None],
-                             torch.from_numpy(gt)[None])
+    ev = EdgeEvaluator(
+        get_task('edge'), max_dist=tol / math.hypot(12, 15), num_thresholds=9)
+    stats = ev.process_image(
+        torch.from_numpy(prob)[None],
+        torch.from_numpy(gt)[None])
     ys, xs = np.mgrid[:12, :15]
     gy, gx = np.nonzero(gt)
     for k, t in enumerate(ev.thresholds.astype(np.float32)):

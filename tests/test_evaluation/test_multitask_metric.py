@@ -1,4 +1,5 @@
-"""MultiTaskMetric: keys, input contract, batching, collection, memory."""
+"""MultiTaskMetric: keys, tasks, input contract, batching, collection,
+memory."""
 import math
 from itertools import chain, zip_longest
 
@@ -6,11 +7,10 @@ import numpy as np
 import pytest
 import torch
 from mmengine.evaluator import Evaluator
-from mmengine.hooks import CheckpointHook
-from mmseg.registry import METRICS
 
 from mmvmt.evaluation import MultiTaskMetric
 from mmvmt.structures import MultiTaskDataSample
+from mmvmt.tasks import TASKS
 
 PASCAL = ('semseg', 'human_parts', 'sal', 'normals')
 ALL = PASCAL + ('depth', 'edge')
@@ -19,8 +19,10 @@ OPTIONS = dict(semseg=dict(num_classes=21), human_parts=dict(num_classes=7))
 
 
 def _metric(tasks=PASCAL, **kwargs):
-    kwargs.setdefault('task_options',
-                      {t: o for t, o in OPTIONS.items() if t in tasks})
+    kwargs.setdefault('task_options', {
+        t: o
+        for t, o in OPTIONS.items() if t in tasks
+    })
     return MultiTaskMetric(tasks=tasks, **kwargs)
 
 
@@ -37,11 +39,18 @@ def _run(metric, samples, splits):
     return metric.evaluate(len(samples))
 
 
-def test_build_from_registry_and_keys(random_sample, rng):
-    metric = METRICS.build(
-        dict(type='MultiTaskMetric', tasks=PASCAL, baseline=BASELINE,
-             task_options=OPTIONS))
-    assert isinstance(metric, MultiTaskMetric)
+def _meta(tasks):
+    """Dataset meta as the mmvmt datasets give it (numeric class names)."""
+    return dict(
+        tasks=tuple(tasks),
+        task_classes=dict(
+            semseg=[f's{i}' for i in range(21)],
+            human_parts=[f'p{i}' for i in range(7)]))
+
+
+def test_keys(random_sample, rng):
+    metric = MultiTaskMetric(
+        tasks=PASCAL, baseline=BASELINE, task_options=OPTIONS)
     res = _run(metric, _samples(random_sample, rng, 3), [3])
     assert set(res) == {
         'semseg/mIoU', 'semseg/aAcc', 'human_parts/mIoU', 'human_parts/aAcc',
@@ -60,10 +69,18 @@ def test_build_from_registry_and_keys(random_sample, rng):
 def test_all_tasks_and_prefix(random_sample, rng):
     metric = _metric(ALL, prefix='val')
     res = _run(metric, _samples(random_sample, rng, 2, tasks=ALL), [2])
-    assert {'val/depth/rmse', 'val/depth/abs_rel', 'val/depth/log_rmse',
-            'val/edge/odsF'} <= set(res)
+    assert {
+        'val/depth/rmse', 'val/depth/abs_rel', 'val/depth/log_rmse',
+        'val/edge/odsF'
+    } <= set(res)
     assert not any(k.startswith('val/multitask') for k in res)
     assert all(k.startswith('val/') for k in res)
+    # exactly the metrics the task table gives directions for
+    assert set(res) == {
+        f'val/{task}/{name}'
+        for task in ALL
+        for name in TASKS[task].higher_is_better
+    }
 
 
 def test_end_to_end_hand_computed(sample_factory):
@@ -94,13 +111,11 @@ def test_end_to_end_hand_computed(sample_factory):
     assert 'multitask/delta_sal' not in res
 
 
-@pytest.mark.parametrize('splits', [[7], [1] * 7, [3, 4], [2, 2, 3],
-                                    [6, 1]])
+@pytest.mark.parametrize('splits', [[7], [1] * 7, [3, 4], [2, 2, 3], [6, 1]])
 def test_batch_split_does_not_change_results(random_sample, rng, splits):
     samples = _samples(random_sample, rng, 7, tasks=ALL)
     reference = _run(_metric(ALL, baseline=BASELINE), samples, [7])
-    assert _run(_metric(ALL, baseline=BASELINE), samples,
-                splits) == reference
+    assert _run(_metric(ALL, baseline=BASELINE), samples, splits) == reference
 
 
 def _collect(parts, size):
@@ -112,8 +127,8 @@ def _collect(parts, size):
 
 
 @pytest.mark.parametrize('num,world', [(7, 3), (8, 3), (2, 3), (9, 2)])
-def test_distributed_collection_matches_single_process(
-        random_sample, rng, num, world):
+def test_distributed_collection_matches_single_process(random_sample, rng, num,
+                                                       world):
     samples = _samples(random_sample, rng, num, tasks=ALL)
     reference = _run(_metric(ALL), samples, [num])
     # DefaultSampler(shuffle=False): pad with the first indices, stride
@@ -137,16 +152,70 @@ def test_dropping_folded_counts_is_detected(random_sample, rng):
         metric.compute_metrics(metric.results[1:])
 
 
+def test_tasks_default_to_the_dataset_meta(random_sample, rng):
+    samples = _samples(random_sample, rng, 3, tasks=ALL)
+    reference = _run(_metric(ALL, baseline=BASELINE), samples, [3])
+    metric = MultiTaskMetric(baseline=BASELINE)
+    metric.dataset_meta = _meta(ALL)
+    assert metric.tasks == ALL
+    assert _run(metric, samples, [3]) == reference
+    # a later dataset with other tasks rebuilds the evaluators
+    metric.dataset_meta = _meta(PASCAL)
+    assert _run(metric, samples,
+                [3]) == _run(_metric(baseline=BASELINE), samples, [3])
+
+
+def test_without_any_task_list_process_raises(random_sample, rng):
+    metric = MultiTaskMetric()
+    sample = random_sample(rng, 0, 4, 4, ('sal', ))
+    with pytest.raises(ValueError, match="which tasks.*metainfo has 'tasks'"):
+        metric.process({}, [sample])
+    metric.dataset_meta = dict(classes=('a', 'b'))
+    with pytest.raises(ValueError, match=r"keys: \['classes'\]"):
+        metric.process({}, [sample])
+    with pytest.raises(ValueError, match='which tasks'):
+        metric.compute_metrics([])
+    metric.dataset_meta = _meta(('sal', ))
+    metric.process({}, [sample])
+    metric.dataset_meta = dict(classes=('a', 'b'))  # forgets the tasks
+    with pytest.raises(ValueError, match='which tasks'):
+        metric.tasks
+
+
+def test_explicit_tasks_must_be_in_the_dataset(random_sample, rng):
+    metric = _metric(('semseg', 'sal'))
+    with pytest.raises(ValueError, match=r"asks for \['sal'\].*'depth'"):
+        metric.dataset_meta = _meta(('semseg', 'depth'))
+    # a subset of the dataset's tasks is fine, so is a meta without tasks
+    metric.dataset_meta = _meta(ALL)
+    metric.dataset_meta = dict(task_classes={})
+    assert metric.tasks == ('semseg', 'sal')
+
+
+@pytest.mark.parametrize('kwargs,match', [
+    (dict(baseline=dict(normals=17.97)), r"baseline given for \['normals'\]"),
+    (dict(task_options=dict(edge=dict(max_dist=0.011))),
+     r"task_options given for \['edge'\]"),
+])
+def test_baseline_or_options_for_a_task_the_dataset_lacks(kwargs, match):
+    metric = MultiTaskMetric(**kwargs)
+    with pytest.raises(ValueError, match=match + ".*not evaluated"):
+        metric.dataset_meta = _meta(('semseg', 'sal'))
+
+
 def test_works_with_mmengine_evaluator_and_data_samples(rng, random_sample):
-    evaluator = Evaluator(_metric(baseline=BASELINE))
+    # tasks and class names reach the metric through Evaluator.dataset_meta
+    evaluator = Evaluator(MultiTaskMetric(baseline=BASELINE))
+    evaluator.dataset_meta = _meta(PASCAL)
     samples = []
     for i, as_dict in enumerate(_samples(random_sample, rng, 3)):
         sample = MultiTaskDataSample(metainfo=dict(img_path=f'{i}.jpg'))
         for key, field in as_dict.items():
             if key.startswith(('gt_', 'pred_')):
                 task = key.split('_', 1)[1]
-                setter = (sample.set_task_gt
-                          if key.startswith('gt_') else sample.set_task_pred)
+                setter = (
+                    sample.set_task_gt
+                    if key.startswith('gt_') else sample.set_task_pred)
                 setter(task, field['data'])
         samples.append(sample)
     evaluator.process(data_samples=samples, data_batch=None)
@@ -160,8 +229,10 @@ def test_works_with_mmengine_evaluator_and_data_samples(rng, random_sample):
 def test_missing_fields_raise_key_error(sample_factory):
     metric = MultiTaskMetric(tasks=('sal', 'depth'))
     sample = sample_factory(
-        'dir/x.jpg', gts=dict(sal=torch.zeros(1, 2, 2, dtype=torch.long),
-                              depth=torch.ones(1, 2, 2)),
+        'dir/x.jpg',
+        gts=dict(
+            sal=torch.zeros(1, 2, 2, dtype=torch.long),
+            depth=torch.ones(1, 2, 2)),
         preds=dict(sal=torch.zeros(1, 2, 2)))
     with pytest.raises(KeyError, match=r"'dir/x.jpg' has no 'pred_depth'"):
         metric.process({}, [sample])
@@ -173,7 +244,8 @@ def test_missing_fields_raise_key_error(sample_factory):
 def test_malformed_map_error_names_image(sample_factory):
     metric = MultiTaskMetric(tasks=('sal', ))
     sample = sample_factory(
-        'dir/y.jpg', gts=dict(sal=torch.zeros(1, 2, 2, dtype=torch.long)),
+        'dir/y.jpg',
+        gts=dict(sal=torch.zeros(1, 2, 2, dtype=torch.long)),
         preds=dict(sal=torch.full((1, 2, 2), 3.0)))
     with pytest.raises(ValueError, match=r"image 'dir/y.jpg'.*\[0, 1\]"):
         metric.process({}, [sample])
@@ -190,6 +262,13 @@ def test_configuration_errors():
         MultiTaskMetric(tasks=('sal', ), task_options=dict(sal=dict(foo=1)))
     with pytest.raises(ValueError, match='not evaluated'):
         MultiTaskMetric(tasks=('sal', ), baseline=dict(semseg=60.0))
+    # unknown names fail at once, even before the tasks are known
+    with pytest.raises(KeyError, match="unknown task 'segm'"):
+        MultiTaskMetric(baseline=dict(segm=60.0))
+    with pytest.raises(KeyError, match="unknown task 'segm'"):
+        MultiTaskMetric(task_options=dict(segm={}))
+    with pytest.raises(ValueError, match="unknown metric 'odsF'"):
+        MultiTaskMetric(baseline=dict(sal=dict(metric='odsF', value=1.0)))
 
 
 def test_class_names_from_dataset_meta(monkeypatch, random_sample, rng):
@@ -198,16 +277,16 @@ def test_class_names_from_dataset_meta(monkeypatch, random_sample, rng):
         monkeypatch.setattr(
             f'mmvmt.evaluation.metrics.{module}.print_log',
             lambda msg, logger=None: logged.append(msg))
-    metric = MultiTaskMetric(tasks=('semseg', 'human_parts'),
-                             baseline=dict(semseg=50.0))
+    metric = MultiTaskMetric(baseline=dict(semseg=50.0))
     metric.dataset_meta = dict(
-        classes=[f'voc{i}' for i in range(21)],
-        task_classes=dict(human_parts=['bg', 'head', 'torso', 'uarm',
-                                       'larm', 'uleg', 'lleg']))
-    res = _run(metric, _samples(random_sample, rng, 2,
-                                tasks=('semseg', 'human_parts')), [2])
+        _meta(('semseg', 'human_parts')),
+        classes=[f'voc{i}' for i in range(21)])
+    res = _run(
+        metric,
+        _samples(random_sample, rng, 2, tasks=('semseg', 'human_parts')), [2])
     text = '\n'.join(logged)
-    assert 'voc20' in text and 'torso' in text
+    # names from task_classes only; mmseg's 'classes' is not read
+    assert 's20' in text and 'p6' in text and 'voc' not in text
     summary = [m for m in logged if m.startswith('multi-task summary')]
     assert len(summary) == 1
     assert f'semseg/mIoU: {res["semseg/mIoU"]:.2f}' in summary[0]
@@ -216,6 +295,7 @@ def test_class_names_from_dataset_meta(monkeypatch, random_sample, rng):
 
 def test_results_hold_small_fixed_size_arrays(random_sample, rng,
                                               results_nbytes):
+
     def stored_bytes(num, size):
         metric = _metric(ALL)
         metric.process({}, _samples(random_sample, rng, num, size, ALL))
@@ -239,10 +319,3 @@ def test_data_samples_accepted_directly(random_sample, rng):
     direct.process({}, [sample])
     via_dict.process({}, [as_dict])
     assert direct.evaluate(1) == via_dict.evaluate(1)
-
-
-def test_delta_m_drives_checkpoint_hook_with_rule_greater():
-    hook = CheckpointHook(save_best='multitask/delta_m', rule='greater')
-    assert hook.is_better_than['multitask/delta_m'](1.5, -0.3)
-    with pytest.raises(ValueError, match='Cannot infer the rule'):
-        CheckpointHook(save_best='multitask/delta_m')

@@ -1,4 +1,5 @@
 """Hand-computed cases and the median bound of the normals evaluator."""
+import dataclasses
 import math
 
 import numpy as np
@@ -7,6 +8,9 @@ import torch
 
 from mmvmt.evaluation.metrics import NormalsEvaluator, histogram_median
 from mmvmt.tasks import get_task
+
+#: Value of an invalid normal in all three channels (the table's).
+IGNORE = get_task('normals').ignore_value
 
 
 def _normals(vectors):
@@ -18,7 +22,7 @@ def _reference_angles(pred, gt):
     """ASTMT eval_normals, in numpy float64, over valid pixels."""
     pred = pred.double().numpy().reshape(3, -1).T
     gt = gt.double().numpy().reshape(3, -1).T
-    valid = ~((gt == 255).all(1) | (gt == 0).all(1))
+    valid = ~((gt == IGNORE).all(1) | (gt == 0).all(1))
     pred, gt = pred[valid], gt[valid]
     norm = np.linalg.norm(pred, axis=1, keepdims=True)
     pred = pred / np.where(norm == 0, 1, norm)
@@ -30,10 +34,11 @@ UP = [0, 0, 1]
 S10 = math.sin(math.radians(10))
 C10 = math.cos(math.radians(10))
 # errors 0, 45, 90, 180, 90 (zero-length prediction), 10 degrees, then two
-# invalid ground-truth pixels (255 everywhere, zero-length vector).
+# invalid ground-truth pixels (the ignore value everywhere, a zero-length
+# vector).
 PRED = _normals([[0, 0, 5], [1, 0, 1], [1, 0, 0], [0, 0, -1], [0, 0, 0],
                  [S10, 0, C10], [1, 0, 0], [1, 0, 0]])
-GT = _normals([UP] * 6 + [[255, 255, 255], [0, 0, 0]])
+GT = _normals([UP] * 6 + [[IGNORE] * 3, [0, 0, 0]])
 
 
 def test_angular_metrics_by_hand():
@@ -75,7 +80,7 @@ def test_matches_reference_on_random_data_with_median_bound():
         gt = rng.normal(size=(3, 64, 80))
         gt /= np.linalg.norm(gt, axis=0)
         pred = gt + rng.normal(size=gt.shape) * rng.uniform(0.1, 1.5)
-        gt[:, rng.random((64, 80)) < 0.2] = 255
+        gt[:, rng.random((64, 80)) < 0.2] = IGNORE
         gt[:, :2, :2] = 0
         pred[:, 5, 5] = 0
         gt_t = torch.from_numpy(gt.astype(np.float32))
@@ -106,8 +111,7 @@ def test_histogram_median_error_below_one_bin(seed):
         values = np.abs(rng.normal(15, 10, n)).clip(0, 180)
     width = 0.01
     hist = np.bincount(
-        np.minimum((values / width).astype(np.int64), 17999),
-        minlength=18000)
+        np.minimum((values / width).astype(np.int64), 17999), minlength=18000)
     assert abs(histogram_median(hist, width) - np.median(values)) < width
 
 
@@ -129,6 +133,14 @@ def test_bad_inputs_raise():
         ev.process_image(_normals([UP]), _normals([[255, 0, 1]]))
     with pytest.raises(ValueError, match='median_bin_width'):
         NormalsEvaluator(get_task('normals'), median_bin_width=0.007)
+
+
+def test_invalid_pixels_follow_the_table_entry():
+    spec = dataclasses.replace(get_task('normals'), ignore_value=-7.0)
+    ev = NormalsEvaluator(spec)
+    stats = ev.process_image(
+        _normals([[1, 0, 0], UP]), _normals([UP, [-7, -7, -7]]))
+    assert stats['n'] == 1 and stats['sum'] == pytest.approx(90)
 
 
 def test_no_valid_pixel_is_nan():

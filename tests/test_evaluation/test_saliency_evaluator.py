@@ -1,4 +1,5 @@
 """Hand-computed cases of the saliency (mIoU / maxF) evaluator."""
+import dataclasses
 import math
 
 import numpy as np
@@ -96,6 +97,14 @@ def test_count_passing_inclusive_and_strict():
 def test_no_valid_pixel_in_split_is_nan():
     res = _run(_pair([[0.5]], [[255]]))
     assert math.isnan(res['mIoU']) and math.isnan(res['maxF'])
+
+
+def test_ignore_value_comes_from_the_table_entry():
+    spec = dataclasses.replace(get_task('sal'), ignore_value=7)
+    ev = SaliencyEvaluator(spec)
+    assert ev.process_image(*_pair([[0.9, 0.9]], [[1, 7]]))['n'] == 1
+    with pytest.raises(ValueError, match=r'0, 1 or 7 \(ignore\), found'):
+        ev.process_image(*_pair([[0.9]], [[255]]))
 
 
 def test_bad_inputs_raise():

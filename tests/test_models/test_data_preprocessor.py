@@ -6,9 +6,11 @@ from mmseg.registry import MODELS
 from mmvmt.models.data_preprocessor import (MultiTaskDataPreProcessor,
                                             stack_multitask_batch)
 from mmvmt.structures import MultiTaskDataSample
+from mmvmt.tasks import get_task
 
-PAD = dict(semseg=255, sal=255, normals=255, depth=0)
 CHANNELS = dict(semseg=1, sal=1, normals=3, depth=1)
+#: Expected pad value of every task: its ignore value in the task table.
+PAD = {t: get_task(t).ignore_value for t in CHANNELS}
 
 
 def make_sample(h: int, w: int, seed: int, img_path: str = 'a.jpg'):
@@ -37,7 +39,6 @@ def test_training_pads_each_task_with_its_ignore_value():
             std=[2., 4., 5.],
             pad_val=0,
             size_divisor=8))
-    assert isinstance(preprocessor, MultiTaskDataPreProcessor)
     (img0, s0), (img1, s1) = make_sample(10, 12, 0), make_sample(8, 14, 1)
     gts = [clone_gts(s0), clone_gts(s1)]
     out = preprocessor(
@@ -87,7 +88,7 @@ def test_training_without_size_pads_to_batch_max():
     assert inputs.shape == (2, 3, 7, 9)
     assert [i['padding_size'] for i in infos] == [[0, 0, 0, 2], [0, 3, 0, 0]]
     assert s1.task_gt('normals').shape == (3, 7, 9)
-    assert (s1.task_gt('normals')[:, :, 6:] == 255).all()
+    assert (s1.task_gt('normals')[:, :, 6:] == PAD['normals']).all()
 
 
 def test_wrong_gt_shape_names_task_and_image():

@@ -5,11 +5,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 from mmengine.structures import PixelData
+from mmseg.models.decode_heads import SegformerHead
 from mmseg.models.losses import CrossEntropyLoss
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
-from mmvmt.models.decode_heads import MultiScaleFusionHead
 from mmvmt.models.losses import (BalancedBCELoss, DepthL1Loss, NormalsL1Loss,
                                  WeightedBCELoss)
 
@@ -146,5 +146,45 @@ def test_wrong_gt_channels():
         head.loss(_feats(), _samples(torch.rand(2, 1, 16, 16)), None)
 
 
-def test_is_registered_and_exported():
-    assert MODELS.get('MultiScaleFusionHead') is MultiScaleFusionHead
+def test_losses_get_the_heads_task():
+    # a binary loss configured without a task serves the head's task
+    head = _head('sal', loss_decode=dict(type='WeightedBCELoss'))
+    assert head.loss_decode.spec.name == 'sal'
+    head = _head(
+        'edge',
+        loss_decode=[
+            dict(type='BalancedBCELoss'),
+            dict(type='WeightedBCELoss', task='sal', loss_name='loss_w')
+        ])
+    assert [m.spec.name for m in head.loss_decode] == ['edge', 'sal']
+    # mmseg's losses take no task
+    assert isinstance(
+        _head('semseg', num_classes=3).loss_decode, CrossEntropyLoss)
+
+
+def test_segformer_layout_and_old_checkpoint_keys():
+    head = _head('normals')
+    assert isinstance(head, SegformerHead)
+    assert head.fusion_conv.conv.kernel_size == (3, 3)
+    assert head.fusion_conv.conv.in_channels == 8 * len(IN_CHANNELS)
+    keys = set(head.state_dict())
+    assert {
+        'convs.0.conv.weight', 'convs.3.bn.running_mean',
+        'fusion_conv.conv.weight', 'fusion_conv.bn.weight', 'conv_seg.weight',
+        'conv_seg.bias'
+    } <= keys
+    # a checkpoint of the head before it was built on SegformerHead
+    torch.manual_seed(1)
+    trained = {}
+    for key, value in _head('normals').state_dict().items():
+        old = key.replace('convs.', 'reduce_convs.')
+        old = old.replace('fusion_conv.', 'fuse_conv.')
+        trained[f'normals.{old}'] = torch.randn_like(value.float()).to(
+            value.dtype)
+    assert 'normals.fusion_conv.bn.bias' not in trained
+    wrapped = torch.nn.ModuleDict(dict(normals=head))
+    wrapped.load_state_dict(trained, strict=True)
+    assert torch.equal(head.convs[2].conv.weight,
+                       trained['normals.reduce_convs.2.conv.weight'])
+    assert torch.equal(head.fusion_conv.bn.bias,
+                       trained['normals.fuse_conv.bn.bias'])

@@ -3,10 +3,13 @@ import math
 
 import pytest
 import torch
-from mmseg.registry import MODELS
 
 from mmvmt.models.losses import (BalancedBCELoss, DepthL1Loss, NormalsL1Loss,
                                  WeightedBCELoss)
+from mmvmt.tasks import get_task
+
+#: Invalid value of normals ground truth (in all three channels).
+NORMALS_INVALID = float(get_task('normals').ignore_value)
 
 
 def softplus(x: float) -> float:
@@ -81,11 +84,13 @@ def test_bce_ignore_index_override():
 
 def test_normals_l1_hand_computed():
     # pixels: (3,4,0) vs (1,0,0) -> |.6-1|+|.8|+0 = 1.2 ;
-    # (0,0,-2) vs (0,0,1) -> 2 ; gt all 255 -> invalid ; gt zero -> invalid
+    # (0,0,-2) vs (0,0,1) -> 2 ; gt the invalid value -> invalid ;
+    # gt zero -> invalid
+    bad = NORMALS_INVALID
     pred = torch.tensor([[3.0, 0.0, 5.0, 1.0], [4.0, 0.0, 5.0, 1.0],
                          [0.0, -2.0, 5.0, 1.0]]).view(1, 3, 1, 4)
-    gt = torch.tensor([[1.0, 0.0, 255.0, 0.0], [0.0, 0.0, 255.0, 0.0],
-                       [0.0, 1.0, 255.0, 0.0]]).view(1, 3, 1, 4)
+    gt = torch.tensor([[1.0, 0.0, bad, 0.0], [0.0, 0.0, bad, 0.0],
+                       [0.0, 1.0, bad, 0.0]]).view(1, 3, 1, 4)
     pred.requires_grad_()
     loss = NormalsL1Loss()(pred, gt)
     assert loss.item() == pytest.approx((1.2 + 2.0) / 6, rel=1e-6)
@@ -106,7 +111,7 @@ def test_depth_l1_hand_computed():
 @pytest.mark.parametrize('loss_cls,channels,invalid', [
     (BalancedBCELoss, 1, 255),
     (WeightedBCELoss, 1, 255),
-    (NormalsL1Loss, 3, 255),
+    (NormalsL1Loss, 3, NORMALS_INVALID),
     (NormalsL1Loss, 3, 0),
     (DepthL1Loss, 1, 0),
 ])
@@ -129,18 +134,48 @@ def test_pixel_weight():
     assert DepthL1Loss()(pred, gt, weight=weight).item() == pytest.approx(1.0)
 
 
-def test_loss_names_and_registry():
+def test_loss_names():
     names = {
-        'BalancedBCELoss': 'loss_balanced_bce',
-        'WeightedBCELoss': 'loss_weighted_bce',
-        'NormalsL1Loss': 'loss_l1',
-        'DepthL1Loss': 'loss_l1',
+        BalancedBCELoss: 'loss_balanced_bce',
+        WeightedBCELoss: 'loss_weighted_bce',
+        NormalsL1Loss: 'loss_l1',
+        DepthL1Loss: 'loss_l1',
     }
-    for type_name, loss_name in names.items():
-        loss = MODELS.build(dict(type=type_name))
-        assert loss.loss_name == loss_name
-        custom = MODELS.build(dict(type=type_name, loss_name='loss_x'))
-        assert custom.loss_name == 'loss_x'
+    for loss_cls, loss_name in names.items():
+        assert loss_cls().loss_name == loss_name
+        assert loss_cls(loss_name='loss_x').loss_name == 'loss_x'
+
+
+@pytest.mark.parametrize('loss_cls,task', [
+    (BalancedBCELoss, 'sal'),
+    (BalancedBCELoss, 'edge'),
+    (WeightedBCELoss, 'edge'),
+    (WeightedBCELoss, 'sal'),
+    (NormalsL1Loss, 'normals'),
+    (DepthL1Loss, 'depth'),
+])
+def test_validity_is_the_task_tables(loss_cls, task):
+    spec = get_task(task)
+    torch.manual_seed(0)
+    target = torch.rand(2, spec.gt_channels, 4, 5)
+    target[:, :, :2] = float(spec.ignore_value)
+    target[0, :, 3, :2] = 0
+    loss = loss_cls(task=task)
+    assert loss.spec is spec
+    assert torch.equal(loss.valid_mask(target), spec.valid_mask(target))
+
+
+def test_default_tasks_and_kinds():
+    assert BalancedBCELoss().spec.name == 'sal'
+    assert WeightedBCELoss().spec.name == 'edge'
+    assert NormalsL1Loss().spec.name == 'normals'
+    assert DepthL1Loss().spec.name == 'depth'
+    with pytest.raises(ValueError, match="task 'normals' is a 'normals'"):
+        BalancedBCELoss(task='normals')
+    with pytest.raises(ValueError, match=r"serves \['depth'\] tasks"):
+        DepthL1Loss(task='semseg')
+    with pytest.raises(KeyError, match="unknown task 'segm'"):
+        NormalsL1Loss(task='segm')
 
 
 def test_bad_arguments():

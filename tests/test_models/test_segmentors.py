@@ -54,6 +54,14 @@ class _TestFeatBackbone(nn.Module):
         }
 
 
+@MODELS.register_module(name='_TestSalOnlyBackbone', force=True)
+class _TestSalOnlyBackbone(_TestFeatBackbone):
+    """A dict backbone that does not take (nor advertise) its tasks."""
+
+    def __init__(self):
+        super().__init__(tasks=('sal', ), advertise=False)
+
+
 @MODELS.register_module(name='_TestIdentityBackbone', force=True)
 class _TestIdentityBackbone(nn.Module):
     """Returns the image itself as the only feature map."""
@@ -110,20 +118,16 @@ HEADS = dict(
     depth=_fusion(),
 )
 
+ALL_TASKS = ('semseg', 'human_parts', 'sal', 'normals', 'depth', 'edge')
 
-def _model(tasks=('semseg', 'human_parts', 'sal', 'normals', 'depth',
-                  'edge'),
-           backbone_tasks='same',
-           **kwargs):
-    if backbone_tasks == 'same':
-        backbone_tasks = tasks
+
+def _model(tasks=ALL_TASKS, backbone_tasks=None, **kwargs):
+    # backbone_tasks None: the segmentor passes the heads' tasks
     backbone = dict(type='_TestFeatBackbone', tasks=backbone_tasks)
+    heads = {t: HEADS[t] for t in tasks}
     torch.manual_seed(0)
     return MultiTaskEncoderDecoder(
-        backbone=backbone,
-        decode_heads={t: HEADS[t]
-                      for t in tasks},
-        **kwargs)
+        backbone=backbone, decode_heads=heads, **kwargs)
 
 
 def _gt(task, h, w):
@@ -144,7 +148,9 @@ def _batch(tasks, n=2, h=64, w=64, **meta):
     samples = []
     for _ in range(n):
         metainfo = dict(
-            img_shape=(h, w), ori_shape=(h, w), pad_shape=(h, w),
+            img_shape=(h, w),
+            ori_shape=(h, w),
+            pad_shape=(h, w),
             padding_size=[0, 0, 0, 0])
         metainfo.update(meta)
         sample = MultiTaskDataSample(metainfo=metainfo)
@@ -251,8 +257,8 @@ def test_training_lowers_loss():
         sample.set_task_gt('sal', halves)
         sample.set_task_gt(
             'normals',
-            F.normalize(torch.tensor([0.3, -0.2, 1.0]), dim=0).view(
-                3, 1, 1).expand(3, 32, 32).clone())
+            F.normalize(torch.tensor([0.3, -0.2, 1.0]),
+                        dim=0).view(3, 1, 1).expand(3, 32, 32).clone())
         sample.set_task_gt('depth', torch.full((1, 32, 32), 2.5))
     optim = OptimWrapper(
         torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9))
@@ -289,8 +295,10 @@ def test_construction_errors():
         MultiTaskEncoderDecoder(
             backbone=dict(type='_TestFeatBackbone'),
             decode_heads=dict(sal=dict(type='NoHead')))
-    with pytest.raises(ValueError, match=r"provides tasks \['sal'\]"):
+    with pytest.raises(ValueError, match=r"of \['depth'\] get no backbone"):
         _model(('sal', 'depth'), backbone_tasks=('sal', ))
+    with pytest.raises(ValueError, match=r"\['edge'\] have no decode head"):
+        _model(('sal', 'depth'), backbone_tasks=('sal', 'depth', 'edge'))
 
 
 def test_runtime_errors():
@@ -301,8 +309,7 @@ def test_runtime_errors():
         model.loss(inputs, samples)
     # a dict backbone (not advertising tasks) without a task's features
     model = MultiTaskEncoderDecoder(
-        backbone=dict(
-            type='_TestFeatBackbone', tasks=('sal', ), advertise=False),
+        backbone=dict(type='_TestSalOnlyBackbone'),
         decode_heads=dict(sal=_fusion(), depth=_fusion()))
     inputs, samples = _batch(('sal', 'depth'))
     with pytest.raises(KeyError, match="'depth' needs its own"):
@@ -330,8 +337,8 @@ def test_predict_contract():
             assert 0 <= prob.min() and prob.max() <= 1
         normals = sample.pred_normals.data
         assert normals.shape == (3, 20, 30)
-        assert torch.allclose(normals.norm(dim=0), torch.ones(20, 30),
-                              atol=1e-5)
+        assert torch.allclose(
+            normals.norm(dim=0), torch.ones(20, 30), atol=1e-5)
         depth = sample.pred_depth.data
         assert depth.shape == (1, 20, 30)
         assert depth.min() >= 0
@@ -379,7 +386,9 @@ def test_predict_removes_padding(padding):
     img[:, :, :, 12 - right:] = -50.
     region = img[:, :, top:8 - bottom, left:12 - right]
     out = _predict(
-        _pattern_model(), img, ori_shape=region.shape[2:],
+        _pattern_model(),
+        img,
+        ori_shape=region.shape[2:],
         padding_size=padding)
     for task, expected in _expect(region).items():
         assert torch.allclose(out.task_pred(task), expected, atol=1e-6), task
@@ -393,8 +402,11 @@ def test_predict_prefers_img_padding_size():
     img = _pattern_image()
     img[:, :, 6:] = 100.
     out = _predict(
-        _pattern_model(), img, ori_shape=(6, 12),
-        padding_size=[0, 0, 0, 0], img_padding_size=[0, 0, 0, 2])
+        _pattern_model(),
+        img,
+        ori_shape=(6, 12),
+        padding_size=[0, 0, 0, 0],
+        img_padding_size=[0, 0, 0, 2])
     expected = _expect(img[:, :, :6])
     assert torch.allclose(out.pred_normals.data, expected['normals'])
 
@@ -404,8 +416,7 @@ def test_predict_resizes_to_ori_shape():
     out = _predict(
         _pattern_model(), img, ori_shape=(16, 24), padding_size=[0, 4, 0, 0])
     up = F.interpolate(
-        img[:, :, :, :8], size=(16, 24), mode='bilinear',
-        align_corners=False)
+        img[:, :, :, :8], size=(16, 24), mode='bilinear', align_corners=False)
     for task, expected in _expect(up).items():
         assert torch.allclose(out.task_pred(task), expected, atol=1e-6), task
 
@@ -413,14 +424,17 @@ def test_predict_resizes_to_ori_shape():
 def test_predict_undoes_horizontal_flip_and_normal_sign():
     img = _pattern_image()
     out = _predict(
-        _pattern_model(), img, ori_shape=(8, 12), flip=True,
+        _pattern_model(),
+        img,
+        ori_shape=(8, 12),
+        flip=True,
         flip_direction='horizontal')
     flipped = img.flip(dims=(3, ))
     expected = _expect(flipped)
     # the normal x component is negated, the others are not
     sign = torch.tensor([-1.0, 1.0, 1.0]).view(3, 1, 1)
-    assert torch.allclose(out.pred_normals.data, expected['normals'] * sign,
-                          atol=1e-6)
+    assert torch.allclose(
+        out.pred_normals.data, expected['normals'] * sign, atol=1e-6)
     for task in ('semseg', 'sal', 'depth'):
         assert torch.equal(out.task_pred(task), expected[task]), task
 
@@ -428,14 +442,20 @@ def test_predict_undoes_horizontal_flip_and_normal_sign():
 def test_predict_undoes_vertical_flip():
     img = _pattern_image()
     out = _predict(
-        _pattern_model(), img, ori_shape=(8, 12), flip=True,
+        _pattern_model(),
+        img,
+        ori_shape=(8, 12),
+        flip=True,
         flip_direction='vertical')
     expected = _expect(img.flip(dims=(2, )))
     for task in expected:
         assert torch.allclose(out.task_pred(task), expected[task]), task
     with pytest.raises(ValueError, match='flip_direction'):
         _predict(
-            _pattern_model(), img, ori_shape=(8, 12), flip=True,
+            _pattern_model(),
+            img,
+            ori_shape=(8, 12),
+            flip=True,
             flip_direction='diagonal')
 
 
@@ -503,7 +523,6 @@ def test_with_vmt_swin_backbone():
     channels = [24, 48, 96, 192]
     backbone = dict(
         type='VMTSwinTransformer',
-        tasks=tasks,
         embed_dims=24,
         depths=(1, 1, 1, 1),
         num_heads=(1, 2, 4, 8),
@@ -516,6 +535,7 @@ def test_with_vmt_swin_backbone():
     model = MultiTaskEncoderDecoder(backbone=backbone, decode_heads=heads)
     model.init_weights()
     assert isinstance(model.backbone, VMTSwinTransformer)
+    assert model.backbone.tasks == tasks  # from the keys of decode_heads
     inputs, samples = _batch(tasks, h=32, w=32)
     losses = model.loss(inputs, samples)
     assert set(losses) == {
@@ -532,7 +552,7 @@ def test_with_vmt_swin_backbone():
     with torch.no_grad():
         out = model.predict(inputs, samples)
     assert out[0].pred_normals.data.shape == (3, 32, 32)
-    with pytest.raises(ValueError, match='provides tasks'):
+    with pytest.raises(ValueError, match=r"of \['normals'\] get no"):
         MultiTaskEncoderDecoder(
             backbone=dict(backbone, tasks=('semseg', 'sal')),
             decode_heads=heads)
@@ -551,7 +571,7 @@ def test_with_vmt_swin_backbone():
 ])
 def test_stock_heads_serve_class_tasks(head):
     model = MultiTaskEncoderDecoder(
-        backbone=dict(type='_TestFeatBackbone', tasks=('semseg', 'depth')),
+        backbone=dict(type='_TestFeatBackbone'),
         decode_heads=dict(semseg=head, depth=_fusion()))
     inputs, samples = _batch(('semseg', 'depth'), h=32, w=32)
     losses = model.loss(inputs, samples)

@@ -13,6 +13,7 @@ from mmseg.structures import SegDataSample
 from mmseg.visualization import SegLocalVisualizer
 
 from mmvmt.structures import MultiTaskDataSample
+from mmvmt.tasks import get_task
 from mmvmt.visualization import MultiTaskLocalVisualizer, generated_palette
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -26,18 +27,19 @@ PY, PX = H - 1, W - 1
 def make_visualizer(name, **kwargs):
     vis = VISUALIZERS.build(
         dict(type='MultiTaskLocalVisualizer', name=name, **kwargs))
+    # classes / palette: mmseg's keys, read for plain samples only
     vis.dataset_meta = dict(
         classes=[f'c{i}' for i in range(21)],
         palette=SEMSEG_PALETTE,
         task_classes=dict(
             semseg=[f'c{i}' for i in range(21)],
-            human_parts=['background', 'head', 'torso']))
+            human_parts=['background', 'head', 'torso']),
+        task_palettes=dict(semseg=SEMSEG_PALETTE))
     return vis
 
 
 def make_image():
-    return np.random.RandomState(0).randint(0, 256, (H, W, 3)).astype(
-        np.uint8)
+    return np.random.RandomState(0).randint(0, 256, (H, W, 3)).astype(np.uint8)
 
 
 def make_sample(tasks=TASK_ORDER, with_pred=True):
@@ -51,19 +53,24 @@ def make_sample(tasks=TASK_ORDER, with_pred=True):
     normals = torch.zeros((3, H, W))
     normals[:, PY, PX] = torch.tensor([0.5, -0.5, 0.7071068])
     normals[:, :, :PX] = torch.tensor([0.0, 0.0, 1.0])[:, None, None]
-    normals[:, PY, PX - 1] = 255
+    normals[:, PY, PX - 1] = get_task('normals').ignore_value
     depth = torch.full((1, H, W), 2.0)
     depth[0, 0, 0] = 4.0
     depth[0, PY, PX - 1] = 0
-    gts = dict(semseg=semseg, human_parts=parts, sal=sal, normals=normals,
-               depth=depth)
+    gts = dict(
+        semseg=semseg,
+        human_parts=parts,
+        sal=sal,
+        normals=normals,
+        depth=depth)
     preds = dict(
         semseg=torch.full((1, H, W), 5, dtype=torch.long),
         human_parts=torch.ones((1, H, W), dtype=torch.long),
         sal=torch.full((1, H, W), 0.25),
         normals=torch.nn.functional.normalize(
-            torch.tensor([0.5, 0.5, -0.7071068])[:, None, None].expand(
-                3, H, W), dim=0),
+            torch.tensor([0.5, 0.5, -0.7071068])[:, None,
+                                                 None].expand(3, H, W),
+            dim=0),
         depth=torch.full((1, H, W), 2.0))
     for task in tasks:
         sample.set_task_gt(task, gts[task])
@@ -81,22 +88,15 @@ def tile(mosaic, row, col):
 
 
 def blend(image_px, color, alpha=0.8):
-    return (image_px * (1 - alpha) +
-            np.array(color) * alpha).astype(np.uint8)
-
-
-def test_generated_palette_is_voc_colormap():
-    assert generated_palette(4) == [(0, 0, 0), (128, 0, 0), (0, 128, 0),
-                                    (128, 128, 0)]
-    assert generated_palette(9)[8] == (64, 0, 0)
+    return (image_px * (1 - alpha) + np.array(color) * alpha).astype(np.uint8)
 
 
 def test_mosaic_file_layout_and_colours(tmp_path):
     vis = make_visualizer('vis_layout')
     image = make_image()
     out = str(tmp_path / 'mosaic.png')
-    vis.add_datasample('sample', image, make_sample(), out_file=out,
-                       with_labels=False)
+    vis.add_datasample(
+        'sample', image, make_sample(), out_file=out, with_labels=False)
     assert osp.isfile(out)
     mosaic = read_rgb(out)
     # 2 rows (GT, pred) x (image + 5 tasks) columns of H x W tiles.
@@ -106,13 +106,13 @@ def test_mosaic_file_layout_and_colours(tmp_path):
     for row in (0, 1):
         assert (tile(mosaic, row, 0)[PY, PX] == img_px).all()
 
-    # semseg: dataset palette blended over the image, ignore black.
+    # semseg: task_palettes colours blended over the image, ignore black.
     gt = tile(mosaic, 0, 1)
     assert (gt[PY, PX] == blend(img_px, SEMSEG_PALETTE[3])).all()
     assert (gt[PY, PX - 1] == 0).all()
     pred = tile(mosaic, 1, 1)
     assert (pred[PY, PX] == blend(img_px, SEMSEG_PALETTE[5])).all()
-    # human_parts: generated VOC colour map.
+    # human_parts: no task_palettes entry: generated VOC colour map.
     assert (tile(mosaic, 0, 2)[PY, PX] == blend(img_px, (0, 128, 0))).all()
     assert (tile(mosaic, 1, 2)[PY, PX] == blend(img_px, (128, 0, 0))).all()
     # sal: grayscale, ignore magenta.
@@ -129,6 +129,22 @@ def test_mosaic_file_layout_and_colours(tmp_path):
     assert (tile(mosaic, 0, 5)[PY, PX] == turbo).all()
     assert (tile(mosaic, 1, 5)[PY, PX] == turbo).all()
     assert tile(mosaic, 0, 5)[PY, PX - 1].tolist() == [0, 0, 0]
+
+
+def test_palette_is_read_from_task_palettes_only():
+    vis = make_visualizer('vis_palettes')
+    image = make_image()
+    sample = make_sample(('semseg', 'human_parts'), with_pred=False)
+    parts_palette = [[1, 2, 3], [4, 5, 6], [7, 8, 9]]
+    vis.dataset_meta = dict(
+        palette=SEMSEG_PALETTE, task_palettes=dict(human_parts=parts_palette))
+    mosaic = vis.draw_multitask_mosaic(image, sample, with_labels=False)
+    img_px = image[PY, PX]
+    # semseg has no task_palettes entry: mmseg's 'palette' is not used
+    assert (tile(mosaic, 0, 1)[PY,
+                               PX] == blend(img_px,
+                                            generated_palette(4)[3])).all()
+    assert (tile(mosaic, 0, 2)[PY, PX] == blend(img_px, (7, 8, 9))).all()
 
 
 def test_titles_are_drawn(tmp_path):
@@ -184,8 +200,8 @@ def test_rows_follow_draw_flags_and_missing_maps():
         image, sample, draw_pred=False).shape == (H, 6 * W, 3)
     pred_only = vis.draw_multitask_mosaic(image, sample, draw_gt=False)
     assert pred_only.shape == (H, 6 * W, 3)
-    assert pred_only[PY, W + PX].tolist() == blend(
-        image[PY, PX], SEMSEG_PALETTE[5]).tolist()
+    assert pred_only[PY, W + PX].tolist() == blend(image[PY, PX],
+                                                   SEMSEG_PALETTE[5]).tolist()
 
     no_pred = make_sample(('sal', 'normals'), with_pred=False)
     no_pred.set_task_pred('sal', torch.full((1, H, W), 1.0))
@@ -210,7 +226,8 @@ def test_maps_are_resized_to_the_image():
 
 def test_add_image_saves_through_vis_backends(tmp_path):
     vis = make_visualizer(
-        'vis_backend', vis_backends=[dict(type='LocalVisBackend')],
+        'vis_backend',
+        vis_backends=[dict(type='LocalVisBackend')],
         save_dir=str(tmp_path))
     vis.add_datasample('val_img.jpg', make_image(), make_sample(), step=3)
     path = tmp_path / 'vis_data' / 'vis_image' / 'val_img.jpg_3.png'
@@ -225,8 +242,7 @@ def test_plain_seg_data_sample_uses_parent(tmp_path):
     sample.gt_sem_seg = PixelData(data=torch.full((1, H, W), 3))
     sample.pred_sem_seg = PixelData(data=torch.full((1, H, W), 5))
     out = str(tmp_path / 'plain.png')
-    vis.add_datasample('plain', image, sample, out_file=out,
-                       with_labels=False)
+    vis.add_datasample('plain', image, sample, out_file=out, with_labels=False)
     drawn = read_rgb(out)
     assert drawn.shape == (H, 2 * W, 3)  # parent: GT | pred
     assert drawn[PY, PX].tolist() == blend(image[PY, PX],
@@ -251,8 +267,9 @@ def test_bad_input_raises():
     image = make_image()
     sample = MultiTaskDataSample()
     sample.set_task_gt('normals', torch.zeros((1, H, W)))
-    with pytest.raises(ValueError, match=r"'gt_normals' must have shape "
-                       r'\(3, H, W\)'):
+    with pytest.raises(
+            ValueError, match=r"'gt_normals' must have shape "
+            r'\(3, H, W\)'):
         vis.draw_multitask_mosaic(image, sample)
     with pytest.raises(ValueError, match='H x W x 3 RGB'):
         vis.draw_multitask_mosaic(image[..., 0], make_sample())

@@ -20,9 +20,9 @@ import time
 from typing import Callable, Dict, List
 
 import torch
+from mmseg.models.backbones import SwinTransformer
 from torch import nn
 
-from mmseg.models.backbones import SwinTransformer
 from mmvmt.models.backbones import VMTSwinTransformer
 from mmvmt.tasks import TASKS
 

@@ -50,13 +50,16 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--size', type=int, default=512, help='H = W')
     parser.add_argument('--batch', type=int, default=4)
     parser.add_argument(
-        '--tasks', nargs='+', default=list(PASCAL),
+        '--tasks',
+        nargs='+',
+        default=list(PASCAL),
         help='tasks to evaluate (semseg human_parts sal normals depth edge)')
     parser.add_argument(
         '--threads', type=int, default=1, help='torch.set_num_threads')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument(
-        '--tracemalloc', action='store_true',
+        '--tracemalloc',
+        action='store_true',
         help='also report the tracemalloc peak (slows down, inflates RSS)')
     return parser.parse_args()
 
@@ -149,9 +152,12 @@ def main() -> Dict[str, float]:
     gen = torch.Generator().manual_seed(args.seed)
     metric = MultiTaskMetric(
         tasks=args.tasks,
-        baseline={t: v for t, v in dict(
-            semseg=67.21, human_parts=61.93, sal=62.35,
-            normals=17.97).items() if t in args.tasks},
+        baseline={
+            t: v
+            for t, v in dict(
+                semseg=67.21, human_parts=61.93, sal=62.35,
+                normals=17.97).items() if t in args.tasks
+        },
         task_options={
             t: dict(num_classes=n)
             for t, n in NUM_CLASSES.items() if t in args.tasks
@@ -189,17 +195,16 @@ def main() -> Dict[str, float]:
         results_numpy_bytes=stored,
         results_bytes_per_image=stored / args.num_images,
         results_pickled_bytes=pickled,
-        retained_rss_growth_mib=(retained_end - retained_start
-                                 if retained_start is not None else
-                                 float('nan')),
+        retained_rss_growth_mib=(retained_end - retained_start if
+                                 retained_start is not None else float('nan')),
         peak_rss_growth_mib=_maxrss_mib() - rss_start,
-        raw_maps_mib=args.num_images * sum(
-            v['data'].numel() * v['data'].element_size()
+        raw_maps_mib=args.num_images *
+        sum(v['data'].numel() * v['data'].element_size()
             for k, v in make_sample(0, args.size, args.tasks, gen).items()
             if k.startswith(('gt_', 'pred_'))) / 2**20)
     if args.tracemalloc:
-        numbers['tracemalloc_peak_mib'] = (
-            tracemalloc.get_traced_memory()[1] - base_traced) / 2**20
+        numbers['tracemalloc_peak_mib'] = (tracemalloc.get_traced_memory()[1] -
+                                           base_traced) / 2**20
         tracemalloc.stop()
     print(f'{args.num_images} images of {args.size}x{args.size}, tasks '
           f'{args.tasks}, batch {args.batch}, {args.threads} thread(s)')

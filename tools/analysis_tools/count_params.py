@@ -11,29 +11,37 @@ norms) as a percentage of the pretrained backbone.
 """
 import argparse
 import json
+from typing import Optional, Sequence
 
 from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
+from mmseg.registry import MODELS
 
 import mmvmt  # noqa: F401
-from mmseg.registry import MODELS
-from mmvmt.apis import count_parameters
+from mmvmt.utils.param_count import count_parameters
 
 
-def parse_args() -> argparse.Namespace:
-    """Parse command-line arguments."""
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    """Parse command-line arguments (``None``: ``sys.argv[1:]``)."""
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config', help='config file')
     parser.add_argument('--json', action='store_true', help='print JSON')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
         help='override settings in the config (key=value)')
-    return parser.parse_args()
+    return parser.parse_args(argv)
 
 
-def main() -> None:
-    """Build the model and print the breakdown."""
-    args = parse_args()
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    """Build the model and print the breakdown.
+
+    Args:
+        argv: Command-line arguments without the program name; ``None``
+            reads ``sys.argv[1:]``.
+    """
+    args = parse_args(argv)
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
@@ -50,8 +58,9 @@ def main() -> None:
 
     pretrained = sum(counts.get('backbone.pretrained', {}).values())
     added = sum(
-        sum(counts.get(g, {}).values()) for g in
-        ('backbone.adapters', 'backbone.extraction', 'backbone.task_norms'))
+        sum(counts.get(g, {}).values())
+        for g in ('backbone.adapters', 'backbone.extraction',
+                  'backbone.task_norms'))
     summary = dict(
         groups=counts,
         total_params=all_params,

@@ -9,8 +9,8 @@ Example:
 import argparse
 import time
 
-from mmvmt.datasets.pascal_mt_conversion import CONVERTED_DIRS, \
-    convert_pascal_mt
+from mmvmt.datasets.pascal_mt_conversion import (CONVERTED_DIRS,
+                                                 convert_pascal_mt)
 
 
 def parse_args() -> argparse.Namespace:

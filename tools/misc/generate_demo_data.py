@@ -10,10 +10,10 @@ import argparse
 import os.path as osp
 import time
 
-from mmvmt.datasets.demo_generator import (DEMO_NUM_TRAIN, DEMO_NUM_VAL,
-                                           DEMO_SIZE, generate_demo_data)
 from mmvmt.datasets.pascal_mt_conversion import (convert_pascal_mt,
                                                  converter_command)
+from mmvmt.testing.demo_data import (DEMO_NUM_TRAIN, DEMO_NUM_VAL, DEMO_SIZE,
+                                     generate_demo_data)
 
 
 def parse_args() -> argparse.Namespace:

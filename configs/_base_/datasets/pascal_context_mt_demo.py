@@ -1,14 +1,31 @@
 # Tiny synthetic PASCAL_MT (same layout, 128x160 images). Create it with
-#   python tools/misc/generate_demo_data.py data/demo --dataset pascal --convert
+#   python tools/misc/generate_demo_data.py data/demo --dataset pascal \
+#       --convert
+# The pipelines are those of pascal_context_mt.py at the demo sizes.
 _base_ = './pascal_context_mt.py'
 data_root = 'data/demo/PASCAL_MT'
 img_scale = (160, 128)
 crop_size = (96, 96)
-train_pipeline = _base_.train_pipeline
-train_pipeline[_base_.RESIZE]['scale'] = img_scale
-train_pipeline[_base_.CROP]['crop_size'] = crop_size
-test_pipeline = _base_.test_pipeline
-test_pipeline[_base_.TEST_RESIZE]['scale'] = img_scale
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadMultiTaskAnnotations'),
+    dict(
+        type='RandomResize',
+        scale=img_scale,
+        ratio_range=(0.5, 2.0),
+        keep_ratio=True,
+        resize_type='MultiTaskResize'),
+    dict(type='RandomCrop', crop_size=crop_size),
+    dict(type='MultiTaskRandomFlip', prob=0.5),
+    dict(type='PhotoMetricDistortion'),
+    dict(type='PackMultiTaskInputs')
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=img_scale, keep_ratio=True),
+    dict(type='LoadMultiTaskAnnotations'),
+    dict(type='PackMultiTaskInputs')
+]
 train_dataloader = dict(
     batch_size=2,
     num_workers=2,

@@ -1,7 +1,6 @@
 # VMT-Adapter on a frozen ImageNet-1k Swin-T, one light fusion head per task.
-# The task list and the heads' class counts come from the dataset-level
-# configs in configs/vmt/ (they set `model.backbone.tasks` and
-# `model.decode_heads`).
+# The per-benchmark model configs add `model.decode_heads` (task -> head, the
+# heads' class counts); the backbone takes its task list from those keys.
 checkpoint_file = 'https://download.openmmlab.com/mmsegmentation/v0.5/pretrain/swin/swin_tiny_patch4_window7_224_20220317-1cdeb081.pth'  # noqa
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 data_preprocessor = dict(
@@ -25,7 +24,6 @@ model = dict(
     data_preprocessor=data_preprocessor,
     backbone=dict(
         type='VMTSwinTransformer',
-        tasks=('semseg', ),
         adapter_cfg=dict(type='VMTAdapter', reduction=16, lite=False),
         trainable_patterns=(),
         pretrain_img_size=224,
@@ -47,7 +45,6 @@ model = dict(
         act_cfg=dict(type='GELU'),
         norm_cfg=dict(type='LN', requires_grad=True),
         init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)),
-    decode_heads=dict(semseg=dict(task_head, num_classes=21)),
     # None: the per-task loss weights of the task table (mmvmt/tasks.py).
     task_weights=None,
     train_cfg=dict(),

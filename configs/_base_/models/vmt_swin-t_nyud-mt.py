@@ -1,12 +1,10 @@
 # VMT-Adapter Swin-T with NYUD-v2 multi-task heads (semseg 40 classes, depth,
-# normals). To train edges too, add 'edge' to the backbone tasks and a head
-# here, and the task to the dataset config.
+# normals). The backbone serves the heads' tasks. To train edges too, add
+# `edge=task_head` here and 'edge' to the dataset config's `tasks`.
 _base_ = ['./vmt_swin-t.py']
 task_head = _base_.task_head
 model = dict(
-    backbone=dict(tasks=('semseg', 'depth', 'normals')),
     decode_heads=dict(
-        _delete_=True,
         semseg=dict(task_head, num_classes=40),
         depth=task_head,
         normals=task_head))

@@ -2,8 +2,7 @@
 # not public): AdamW, lr 5e-4 for adapters and heads, weight decay 0.05 except
 # norms, biases and adapter scales, 1.5k-iter linear warm-up, cosine decay,
 # 40k iterations at a total batch of 32 (e.g. 4 GPUs x 8 images).
-optimizer = dict(
-    type='AdamW', lr=5e-4, betas=(0.9, 0.999), weight_decay=0.05)
+optimizer = dict(type='AdamW', lr=5e-4, betas=(0.9, 0.999), weight_decay=0.05)
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=optimizer,

@@ -8,26 +8,24 @@ as recorded in :data:`mmvmt.tasks.TASKS`:
 
 * ``hflip_sign``: a horizontal flip mirrors the scene, so the x component
   of a surface normal changes sign.
-* ``scale_divides``: showing the scene ``s`` times bigger makes it look
+* ``divide_by_scale``: showing the scene ``s`` times bigger makes it look
   ``s`` times nearer, so depth is divided by ``s``.
 
-Only valid pixels (:meth:`mmvmt.tasks.TaskSpec.valid_mask`) are changed;
-ignore values (255 for normals, 0 for depth) are kept bit-exactly.
+Only valid pixels (:meth:`mmvmt.tasks.TaskSpec.valid_mask`, applied to the
+numpy maps directly) are changed; invalid pixels (the zero vector for
+normals, 0 for depth) are kept bit-exactly.
 """
 import math
 from typing import Iterator, Optional, Sequence, Tuple, Union
 
 import numpy as np
-import torch
 from mmseg.datasets.transforms import RandomFlip, Resize
 from mmseg.registry import TRANSFORMS
 
 from ...tasks import TASKS, TaskSpec
 from .formatting import gt_to_chw
 
-__all__ = [
-    'MultiTaskRandomFlip', 'MultiTaskResize', 'task_maps', 'valid_mask_np'
-]
+__all__ = ['MultiTaskRandomFlip', 'MultiTaskResize', 'task_maps']
 
 
 def task_maps(results: dict) -> Iterator[Tuple[str, TaskSpec]]:
@@ -48,26 +46,9 @@ def task_maps(results: dict) -> Iterator[Tuple[str, TaskSpec]]:
             yield key, TASKS[key[3:]]
 
 
-def valid_mask_np(spec: TaskSpec, gt: np.ndarray) -> np.ndarray:
-    """Valid-pixel mask of a pipeline ground-truth map.
-
-    Applies :meth:`TaskSpec.valid_mask` (the single definition of validity)
-    to an ``HxW`` or ``HxWxC`` numpy map.
-
-    Args:
-        spec: The task.
-        gt: ``HxW`` (one channel) or ``HxWxC`` map.
-
-    Returns:
-        np.ndarray: ``HxW`` bool mask.
-
-    Raises:
-        ValueError: If the map's channels do not match ``spec.gt_channels``.
-    """
-    # Contiguous first: flipped maps are negative-stride views, which
-    # torch.from_numpy refuses.
-    chw = gt_to_chw(spec, np.ascontiguousarray(gt))
-    return spec.valid_mask(torch.from_numpy(chw))[0].numpy()
+def _valid_hw(spec: TaskSpec, gt: np.ndarray) -> np.ndarray:
+    """``HxW`` valid mask of an ``HxW`` / ``HxWxC`` map (shape checked)."""
+    return spec.valid_mask(gt_to_chw(spec, gt))[0]
 
 
 @TRANSFORMS.register_module()
@@ -141,7 +122,7 @@ class MultiTaskRandomFlip(RandomFlip):
             if spec.hflip_sign is None:
                 continue
             gt = results[key]
-            valid = valid_mask_np(spec, gt)
+            valid = _valid_hw(spec, gt)
             sign = np.asarray(spec.hflip_sign, dtype=gt.dtype)
             gt[valid] = gt[valid] * sign
             results[key] = gt
@@ -171,7 +152,7 @@ class MultiTaskResize(Resize):
     mmseg's ``Resize`` (maps with nearest interpolation via OpenCV, which
     keeps ``uint8``/``float32`` dtypes and ``HxWx3`` normal maps intact).
     Afterwards the valid pixels of each ``gt_<task>`` whose task has
-    ``scale_divides`` (depth) are divided by the geometric mean
+    ``divide_by_scale`` (depth) are divided by the geometric mean
     ``s = sqrt(w_scale * h_scale)`` of ``results['scale_factor']`` (mmcv
     stores ``(w_scale, h_scale)`` = new size / old size of THIS resize);
     invalid (0) depth stays 0.
@@ -211,13 +192,13 @@ class MultiTaskResize(Resize):
         w_scale, h_scale = results['scale_factor']
         scale = math.sqrt(w_scale * h_scale)
         for key, spec in task_maps(results):
-            if not spec.scale_divides:
+            if not spec.divide_by_scale:
                 continue
             gt = results[key]
             if not np.issubdtype(gt.dtype, np.floating):
                 raise TypeError(f'{key} must be a float map to be rescaled, '
                                 f'got dtype {gt.dtype}')
-            valid = valid_mask_np(spec, gt)
+            valid = _valid_hw(spec, gt)
             gt[valid] = gt[valid] / scale
             results[key] = gt
         return results

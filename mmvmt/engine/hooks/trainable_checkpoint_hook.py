@@ -15,8 +15,12 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import CheckpointLoader
 from mmseg.registry import HOOKS
 
-__all__ = ['TrainableCheckpointHook', 'trainable_state_keys',
-           'TRAINABLE_ONLY_META_KEY']
+from ...models.mmseg_compat import runner_load_from
+
+__all__ = [
+    'TrainableCheckpointHook', 'trainable_state_keys',
+    'TRAINABLE_ONLY_META_KEY'
+]
 
 #: ``checkpoint['meta'][TRAINABLE_ONLY_META_KEY]`` is True for checkpoints
 #: that hold only the trainable part of the model.
@@ -26,10 +30,13 @@ TRAINABLE_ONLY_META_KEY = 'mmvmt_trainable_only'
 def trainable_state_keys(model: nn.Module) -> Set[str]:
     """Names of the ``state_dict`` entries that training can change.
 
-    A parameter is kept when it requires gradients. A buffer is kept unless
-    every parameter of the module that owns it is frozen (so BatchNorm
-    statistics of trainable decoders stay, while buffers of frozen pretrained
-    modules, e.g. Swin's relative position index, are dropped).
+    A parameter is kept when it requires gradients. A persistent buffer is
+    kept unless the module that owns it has parameters and all of them are
+    frozen: BatchNorm statistics of trainable decoders stay, buffers of
+    frozen pretrained modules (frozen BatchNorm statistics, Swin's relative
+    position index) are dropped, as the pretrained checkpoint restores them.
+    Buffers of parameter-free modules are kept, since nothing marks them as
+    frozen.
 
     Args:
         model: The (unwrapped) model.
@@ -84,7 +91,7 @@ class TrainableCheckpointHook(Hook):
 
     def before_run(self, runner) -> None:
         """Initialise the frozen weights before a trainable-only load."""
-        load_from: Optional[str] = getattr(runner, '_load_from', None)
+        load_from: Optional[str] = runner_load_from(runner)
         model = self._model(runner)
         if not load_from or getattr(model, '_is_init', False):
             return

@@ -11,8 +11,7 @@ from .saliency_evaluator import SaliencyEvaluator
 
 __all__ = [
     'MultiTaskMetric', 'BaseTaskEvaluator', 'ClassTaskEvaluator',
-    'SaliencyEvaluator', 'EdgeEvaluator', 'NormalsEvaluator',
-    'DepthEvaluator', 'TASK_EVALUATORS', 'build_task_evaluator',
-    'evaluator_class', 'parse_baseline', 'compute_delta_m',
-    'histogram_median'
+    'SaliencyEvaluator', 'EdgeEvaluator', 'NormalsEvaluator', 'DepthEvaluator',
+    'TASK_EVALUATORS', 'build_task_evaluator', 'evaluator_class',
+    'parse_baseline', 'compute_delta_m', 'histogram_median'
 ]

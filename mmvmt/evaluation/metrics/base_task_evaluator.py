@@ -30,8 +30,9 @@ class BaseTaskEvaluator(metaclass=ABCMeta):
     Attributes:
         kind: The :attr:`TaskSpec.kind` this evaluator handles.
         metrics: Names of the metrics :meth:`compute` returns (without the
-            ``<task>/`` prefix) mapped to whether higher is better. The
-            direction is what ``delta_m`` uses.
+            ``<task>/`` prefix), in logging order. They must be the keys of
+            the task's :attr:`TaskSpec.higher_is_better`, which alone holds
+            their directions.
         fold_keys: Statistics that are large but summable (fixed-size count
             arrays). ``MultiTaskMetric`` folds them of all but the newest
             image into its first result entry to keep memory flat; each
@@ -42,7 +43,7 @@ class BaseTaskEvaluator(metaclass=ABCMeta):
     """
 
     kind: str = ''
-    metrics: Dict[str, bool] = {}
+    metrics: Tuple[str, ...] = ()
     fold_keys: Tuple[str, ...] = ()
 
     def __init__(self, spec: TaskSpec) -> None:
@@ -115,7 +116,7 @@ class BaseTaskEvaluator(metaclass=ABCMeta):
                 into another entry).
 
         Returns:
-            dict: Metric name (a key of :attr:`metrics`) to value.
+            dict: Metric name (each of :attr:`metrics`) to value.
         """
 
     def log_details(self, stats: Sequence[ImageStats]) -> None:

@@ -1,7 +1,7 @@
 """Pick and build the evaluator of a task from the task table."""
-from typing import Optional, Tuple, Type
+from typing import Optional, Sequence, Tuple, Type
 
-from ...tasks import get_task
+from ...tasks import TaskSpec, get_task
 from .base_task_evaluator import BaseTaskEvaluator
 from .class_evaluator import ClassTaskEvaluator
 from .depth_evaluator import DepthEvaluator
@@ -14,30 +14,42 @@ __all__ = ['TASK_EVALUATORS', 'evaluator_class', 'build_task_evaluator']
 #: Every evaluator; a task uses the one of its kind that reports its
 #: primary metric (``TaskSpec.metric``), so binary tasks split into
 #: saliency (``mIoU``) and edges (``odsF``) without naming tasks here.
-TASK_EVALUATORS: Tuple[Type[BaseTaskEvaluator], ...] = (
-    ClassTaskEvaluator, SaliencyEvaluator, EdgeEvaluator, NormalsEvaluator,
-    DepthEvaluator)
+#: Another evaluation protocol would pass its own tuple to
+#: :func:`evaluator_class`.
+TASK_EVALUATORS: Tuple[Type[BaseTaskEvaluator],
+                       ...] = (ClassTaskEvaluator, SaliencyEvaluator,
+                               EdgeEvaluator, NormalsEvaluator, DepthEvaluator)
 
 
-def evaluator_class(task: str) -> Type[BaseTaskEvaluator]:
+def evaluator_class(
+    spec: TaskSpec,
+    candidates: Sequence[Type[BaseTaskEvaluator]] = TASK_EVALUATORS
+) -> Type[BaseTaskEvaluator]:
     """Return the evaluator class of a task.
 
     Args:
-        task: Task name.
+        spec: The task's table entry.
+        candidates: Evaluator classes to choose from.
 
     Returns:
-        type: The :class:`BaseTaskEvaluator` subclass.
+        type: The first candidate of the task's kind that reports the
+        task's primary metric.
 
     Raises:
-        KeyError: On an unknown task.
-        ValueError: If no evaluator reports the task's primary metric.
+        ValueError: If no candidate fits, or if the chosen evaluator's
+            metrics are not exactly the ones the table gives directions
+            for (``TaskSpec.higher_is_better``).
     """
-    spec = get_task(task)
-    for cls in TASK_EVALUATORS:
+    for cls in candidates:
         if cls.kind == spec.kind and spec.metric in cls.metrics:
+            if set(cls.metrics) != set(spec.higher_is_better):
+                raise ValueError(
+                    f'{cls.__name__} reports {list(cls.metrics)} but the '
+                    f'task table gives directions for '
+                    f'{list(spec.higher_is_better)} (task {spec.name!r})')
             return cls
     raise ValueError(f'no evaluator of kind {spec.kind!r} reports metric '
-                     f'{spec.metric!r} of task {task!r}')
+                     f'{spec.metric!r} of task {spec.name!r}')
 
 
 def build_task_evaluator(task: str,
@@ -52,12 +64,14 @@ def build_task_evaluator(task: str,
         BaseTaskEvaluator: The evaluator.
 
     Raises:
+        KeyError: On an unknown task.
         TypeError: On an option the evaluator does not take (the message
             names the task and the evaluator).
     """
-    cls = evaluator_class(task)
+    spec = get_task(task)
+    cls = evaluator_class(spec)
     try:
-        return cls(get_task(task), **(options or {}))
+        return cls(spec, **(options or {}))
     except TypeError as err:
         raise TypeError(f'task_options[{task!r}] do not fit '
                         f'{cls.__name__}: {err}') from err

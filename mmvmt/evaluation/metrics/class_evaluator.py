@@ -1,4 +1,4 @@
-"""Confusion-matrix accumulator for class-map tasks (semseg, human parts)."""
+"""Confusion-matrix accumulator for class-map tasks."""
 from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
@@ -17,10 +17,9 @@ def resolve_class_names(task: str, dataset_meta: Optional[dict],
                         num_classes: Optional[int]) -> Optional[List[str]]:
     """Find the class names of a class-map task.
 
-    Looks at ``dataset_meta['task_classes'][task]`` first, then (for
-    ``semseg`` only, the task mmseg's ``classes`` describe) at
-    ``dataset_meta['classes']``, then falls back to numeric names
-    ``'0'..'C-1'`` when ``num_classes`` is given.
+    Reads ``dataset_meta['task_classes'][task]`` only (mmseg's own
+    ``classes`` key is left to mmseg's tools); without it, falls back to
+    numeric names ``'0'..'C-1'`` when ``num_classes`` is given.
 
     Args:
         task: Task name.
@@ -33,14 +32,10 @@ def resolve_class_names(task: str, dataset_meta: Optional[dict],
     Raises:
         ValueError: If the meta's class list and ``num_classes`` disagree.
     """
-    names = None
-    meta = dataset_meta or {}
-    task_classes = meta.get('task_classes') or {}
-    if task in task_classes:
-        names = list(task_classes[task])
-    elif task == 'semseg' and meta.get('classes') is not None:
-        names = list(meta['classes'])
+    task_classes = (dataset_meta or {}).get('task_classes') or {}
+    names = task_classes.get(task)
     if names is not None:
+        names = list(names)
         if num_classes is not None and num_classes != len(names):
             raise ValueError(
                 f'task {task!r}: option num_classes={num_classes} but the '
@@ -65,8 +60,8 @@ class ClassTaskEvaluator(BaseTaskEvaluator):
       nan-mean instead.
     * ``aAcc = sum_c TP_c / #valid pixels`` in percent.
 
-    Pixels whose ground truth is ``spec.ignore_value`` (255) are excluded
-    from every count, so an all-ignore image contributes nothing.
+    Pixels whose ground truth is ``spec.ignore_value`` are excluded from
+    every count, so an all-ignore image contributes nothing.
 
     Args:
         spec: The task's table entry (kind ``'class'``).
@@ -80,7 +75,7 @@ class ClassTaskEvaluator(BaseTaskEvaluator):
     """
 
     kind = CLASS
-    metrics = {'mIoU': True, 'aAcc': True}
+    metrics = ('mIoU', 'aAcc')
     fold_keys = ('confusion', )
 
     def __init__(self,
@@ -112,9 +107,8 @@ class ClassTaskEvaluator(BaseTaskEvaluator):
         if self.class_names is None:
             raise ValueError(
                 f'number of classes of task {self.task!r} is unknown: the '
-                f"dataset meta has no task_classes[{self.task!r}]"
-                + (" or 'classes'" if self.task == 'semseg' else '') +
-                f' and task_options[{self.task!r}] has no num_classes')
+                f'dataset meta has no task_classes[{self.task!r}] and '
+                f'task_options[{self.task!r}] has no num_classes')
         return len(self.class_names)
 
     def process_image(self, pred: Tensor, gt: Tensor) -> ImageStats:
@@ -138,8 +132,8 @@ class ClassTaskEvaluator(BaseTaskEvaluator):
         num_classes = self.num_classes
         gt = gt.to(device=pred.device)
         valid = self.spec.valid_mask(gt)
-        if self.skip_background_only and bool(valid.all()) and not bool(
-                gt.any()):
+        if self.skip_background_only and bool(
+                valid.all()) and not bool(gt.any()):
             valid = torch.zeros_like(valid)
         gt_v = gt[valid].long()
         pred_v = pred[valid].long()

@@ -1,50 +1,69 @@
-"""Multi-task performance delta (delta_m) against single-task baselines."""
+"""Multi-task performance delta (delta_m) against single-task baselines.
+
+Which metric a plain baseline number refers to (:attr:`TaskSpec.metric`)
+and the direction of every metric (:attr:`TaskSpec.higher_is_better`) come
+from the task table only (``docs/design.md`` section 2).
+"""
 import math
 from typing import Dict, Mapping, NamedTuple, Union
 
+from ...tasks import get_task
+
 __all__ = ['BaselineEntry', 'parse_baseline', 'compute_delta_m']
+
+#: A baseline config entry: the value of the task's primary metric, or
+#: ``dict(metric=name, value=v)`` for another metric of the task.
+BaselineValue = Union[float, Mapping[str, Union[str, float]]]
 
 
 class BaselineEntry(NamedTuple):
-    """A task's baseline: metric name, value and direction.
+    """A task's single-task baseline.
 
     Attributes:
         metric: Metric name without the task prefix (e.g. ``'mIoU'``).
-        value: The single-task baseline value (same unit as the metric).
-        higher_is_better: Direction of the metric.
+        value: The baseline value (same unit as the metric).
     """
 
     metric: str
     value: float
-    higher_is_better: bool
+
+
+def _check_value(task: str, value: object) -> float:
+    """A positive finite number (not a bool), as float.
+
+    Raises:
+        ValueError: Otherwise.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or not math.isfinite(value) or value <= 0:
+        raise ValueError(f'baseline[{task!r}] must be a positive finite '
+                         f'number, got {value!r}')
+    return float(value)
 
 
 def parse_baseline(
-        baseline: Mapping[str, Union[float, Mapping[str, float]]],
-        default_metrics: Mapping[str, str],
-        available: Mapping[str, Mapping[str, bool]]
-) -> Dict[str, BaselineEntry]:
-    """Validate a baseline config.
+        baseline: Mapping[str, BaselineValue]) -> Dict[str, BaselineEntry]:
+    """Validate a baseline config against the task table.
+
+    Whether the tasks are evaluated is the caller's check
+    (``MultiTaskMetric`` may learn its tasks from the dataset later).
 
     Args:
-        baseline: Task -> value of the task's primary metric, or
-            ``dict(metric=name, value=v)`` for another metric of the task.
-        default_metrics: Task -> primary metric name (``TaskSpec.metric``).
-        available: Task -> {metric name: higher is better} of the tasks
-            being evaluated.
+        baseline: Task -> value of the task's primary metric
+            (:attr:`TaskSpec.metric`), or ``dict(metric=name, value=v)`` for
+            another metric the task reports.
 
     Returns:
         dict: Task -> :class:`BaselineEntry`, in the order of ``baseline``.
 
     Raises:
-        ValueError: On a task that is not evaluated, an unknown metric, a
-            malformed entry or a value that is not a positive finite number.
+        KeyError: On an unknown task.
+        ValueError: On a metric the task does not report, a malformed entry
+            or a value that is not a positive finite number.
     """
     parsed = {}
     for task, entry in baseline.items():
-        if task not in available:
-            raise ValueError(f'baseline given for task {task!r}, which is '
-                             f'not evaluated (tasks: {list(available)})')
+        spec = get_task(task)
         if isinstance(entry, Mapping):
             if set(entry) != {'metric', 'value'}:
                 raise ValueError(
@@ -52,16 +71,11 @@ def parse_baseline(
                     f'dict(metric=..., value=...), got {dict(entry)}')
             metric, value = entry['metric'], entry['value']
         else:
-            metric, value = default_metrics[task], entry
-        if metric not in available[task]:
+            metric, value = spec.metric, entry
+        if metric not in spec.higher_is_better:
             raise ValueError(f'baseline[{task!r}]: unknown metric {metric!r};'
-                             f' {task} reports {list(available[task])}')
-        if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                or not math.isfinite(value) or value <= 0:
-            raise ValueError(f'baseline[{task!r}] must be a positive finite '
-                             f'number, got {value!r}')
-        parsed[task] = BaselineEntry(metric, float(value),
-                                     available[task][metric])
+                             f' {task} reports {list(spec.higher_is_better)}')
+        parsed[task] = BaselineEntry(metric, _check_value(task, value))
     return parsed
 
 
@@ -69,9 +83,10 @@ def compute_delta_m(metrics: Mapping[str, float],
                     baseline: Mapping[str, BaselineEntry]) -> Dict[str, float]:
     """Relative change per task and their mean, in percent.
 
-    ``delta_t = s_t (M_t - B_t) / B_t * 100`` with ``s_t = +1`` if higher is
-    better and ``-1`` otherwise; ``delta_m = mean_t delta_t`` over the tasks
-    with a baseline. Positive means better than the baselines.
+    ``delta_t = s_t (M_t - B_t) / B_t * 100`` with ``s_t = +1`` if the
+    table says higher is better for the baseline's metric and ``-1``
+    otherwise; ``delta_m = mean_t delta_t`` over the tasks with a baseline.
+    Positive means better than the baselines.
 
     Args:
         metrics: Computed metrics keyed ``'<task>/<metric>'``.
@@ -84,7 +99,8 @@ def compute_delta_m(metrics: Mapping[str, float],
     out = {}
     for task, entry in baseline.items():
         value = metrics[f'{task}/{entry.metric}']
-        sign = 1.0 if entry.higher_is_better else -1.0
+        higher = get_task(task).higher_is_better[entry.metric]
+        sign = 1.0 if higher else -1.0
         out[f'multitask/delta_{task}'] = (
             sign * (value - entry.value) / entry.value * 100)
     if out:

@@ -14,7 +14,7 @@ __all__ = ['DepthEvaluator']
 
 
 class DepthEvaluator(BaseTaskEvaluator):
-    """Depth errors pooled over all valid pixels (gt != 0) of the split.
+    """Depth errors pooled over all valid pixels of the split.
 
     * ``rmse``: ``sqrt(sum (pred - gt)^2 / N)`` in metres over the ``N``
       valid pixels of the split (as Multi-Task-Transformer's
@@ -36,7 +36,7 @@ class DepthEvaluator(BaseTaskEvaluator):
     """
 
     kind = DEPTH
-    metrics = {'rmse': False, 'abs_rel': False, 'log_rmse': False}
+    metrics = ('rmse', 'abs_rel', 'log_rmse')
 
     def __init__(self,
                  spec: TaskSpec,
@@ -52,7 +52,8 @@ class DepthEvaluator(BaseTaskEvaluator):
 
         Args:
             pred: ``(1, H, W)`` depth in metres.
-            gt: ``(1, H, W)`` depth in metres, 0 = invalid.
+            gt: ``(1, H, W)`` depth in metres; invalid pixels as
+                :meth:`TaskSpec.valid_mask` defines them.
 
         Returns:
             dict: ``sq``, ``abs_rel``, ``log_sq`` sums, ``n_log`` (pixels in
@@ -72,7 +73,7 @@ class DepthEvaluator(BaseTaskEvaluator):
         pred_v = pred.double()[valid]
         if not bool(torch.isfinite(gt_v).all()) or bool((gt_v < 0).any()):
             raise ValueError(f'gt_{self.task} must be finite and >= 0 '
-                             '(0 = invalid)')
+                             f'({self.spec.ignore_value} = invalid)')
         if not bool(torch.isfinite(pred_v).all()):
             raise ValueError(f'pred_{self.task} holds non-finite values at '
                              'valid pixels')
@@ -99,9 +100,11 @@ class DepthEvaluator(BaseTaskEvaluator):
             print_log(
                 f'{self.task}: {int(n - n_log)} of {int(n)} valid pixels '
                 'have a non-positive predicted depth and are left out of '
-                'log_rmse', logger='current')
-        log_rmse = (math.sqrt(float(sum_stat(stats, 'log_sq')) / n_log)
-                    if n_log > 0 else float('nan'))
+                'log_rmse',
+                logger='current')
+        log_rmse = (
+            math.sqrt(float(sum_stat(stats, 'log_sq')) /
+                      n_log) if n_log > 0 else float('nan'))
         return dict(
             rmse=math.sqrt(float(sum_stat(stats, 'sq')) / n),
             abs_rel=float(sum_stat(stats, 'abs_rel')) / n,

@@ -8,9 +8,9 @@ import torch
 from torch import Tensor
 
 from ...tasks import BINARY, TaskSpec
-from .base_task_evaluator import (BaseTaskEvaluator, ImageStats,
-                                  count_passing, sum_stat)
-from .binary_checks import split_binary
+from .base_task_evaluator import (BaseTaskEvaluator, ImageStats, count_passing,
+                                  sum_stat)
+from .binary_inputs import prob_positive_valid
 
 __all__ = ['EdgeEvaluator', 'disk_kernel']
 
@@ -51,7 +51,8 @@ class EdgeEvaluator(BaseTaskEvaluator):
       ``F = 2 P R / (P + R)``; ``odsF`` (percent) is the maximum over
       thresholds.
 
-    Ignored pixels (``gt == 255``) neither count nor match anything.
+    Ignored pixels (``gt == spec.ignore_value``) neither count nor match
+    anything.
 
     Args:
         spec: The task's table entry (kind ``'binary'``).
@@ -60,7 +61,7 @@ class EdgeEvaluator(BaseTaskEvaluator):
     """
 
     kind = BINARY
-    metrics = {'odsF': True}
+    metrics = ('odsF', )
 
     def __init__(self,
                  spec: TaskSpec,
@@ -82,14 +83,14 @@ class EdgeEvaluator(BaseTaskEvaluator):
 
         Args:
             pred: ``(1, H, W)`` edge probability in ``[0, 1]``.
-            gt: ``(1, H, W)`` in ``{0, 1, 255}``.
+            gt: ``(1, H, W)`` in ``{0, 1, spec.ignore_value}``.
 
         Returns:
             dict: ``match_pred``, ``pred`` and ``match_gt`` (per threshold),
             ``gt`` (edge pixels) and ``n`` (valid pixels).
         """
         self.check_shapes(pred, gt, pred_channels=1)
-        prob, positive, valid = split_binary(pred, gt, self.spec)
+        prob, positive, valid = prob_positive_valid(pred, gt, self.spec)
         height, width = gt.shape[-2:]
         kernel = disk_kernel(self.max_dist * math.hypot(height, width))
         prob = torch.where(valid, prob, torch.zeros_like(prob))[0]
@@ -118,11 +119,16 @@ class EdgeEvaluator(BaseTaskEvaluator):
         match_gt = sum_stat(stats, 'match_gt').astype(np.float64)
         total_gt = float(sum_stat(stats, 'gt'))
         precision = np.divide(
-            match_pred, total_pred, out=np.zeros_like(match_pred),
+            match_pred,
+            total_pred,
+            out=np.zeros_like(match_pred),
             where=total_pred > 0)
         recall = match_gt / total_gt if total_gt > 0 else np.zeros_like(
             match_gt)
         denom = precision + recall
-        f = np.divide(2 * precision * recall, denom,
-                      out=np.zeros_like(denom), where=denom > 0)
+        f = np.divide(
+            2 * precision * recall,
+            denom,
+            out=np.zeros_like(denom),
+            where=denom > 0)
         return dict(odsF=float(f.max() * 100))

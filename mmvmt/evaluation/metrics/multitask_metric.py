@@ -1,24 +1,27 @@
 """``MultiTaskMetric``: every task's benchmark metrics plus delta_m."""
 from collections.abc import Mapping
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 from mmengine.structures import BaseDataElement
 from mmseg.registry import METRICS
-from prettytable import PrettyTable
 from torch import Tensor
 
 from ...tasks import check_tasks, get_task
 from .base_task_evaluator import BaseTaskEvaluator, ImageStats
 from .builder import build_task_evaluator
-from .delta_m import compute_delta_m, parse_baseline
+from .delta_m import BaselineValue, compute_delta_m, parse_baseline
+from .summary import results_table, summary_line
 
 __all__ = ['MultiTaskMetric']
 
 #: Per-image result entry: task -> that task's statistics.
 ResultEntry = Dict[str, ImageStats]
+
+#: Where the tasks come from when ``tasks`` is not given.
+META_TASKS = "dataset_meta['tasks']"
 
 
 def _get_map(sample: Mapping, key: str, img_path: str) -> Tensor:
@@ -49,42 +52,50 @@ class MultiTaskMetric(BaseMetric):
 
     Every number follows the public evaluation code of the PASCAL-Context /
     NYUD-v2 multi-task benchmarks (ASTMT, MTI-Net, Multi-Task-Transformer,
-    MTLoRA); see each task evaluator for the exact definition:
+    MTLoRA). Each task is scored by the evaluator of its kind that reports
+    its primary metric (see :mod:`.builder`); the keys are
+    ``<task>/<name>`` for every name in the task's
+    :attr:`TaskSpec.higher_is_better`:
 
-    * class maps: ``<task>/mIoU``, ``<task>/aAcc`` (%)
-      (:class:`ClassTaskEvaluator`);
-    * saliency: ``sal/mIoU``, ``sal/maxF`` (%) (:class:`SaliencyEvaluator`);
-    * normals: ``normals/mean``, ``normals/median``, ``normals/rmse``
-      (degrees), ``normals/11.25``, ``normals/22.5``, ``normals/30`` (%)
-      (:class:`NormalsEvaluator`);
-    * depth: ``depth/rmse`` (m), ``depth/abs_rel``, ``depth/log_rmse``
-      (:class:`DepthEvaluator`);
-    * edges: ``edge/odsF`` (%), an approximation of SEISM's ODS F-measure
-      (:class:`EdgeEvaluator`).
+    * class maps: ``mIoU``, ``aAcc`` (%) (:class:`ClassTaskEvaluator`);
+    * binary maps with primary metric ``mIoU`` (saliency): ``mIoU``,
+      ``maxF`` (%) (:class:`SaliencyEvaluator`);
+    * binary maps with primary metric ``odsF`` (edges): ``odsF`` (%), an
+      approximation of SEISM's ODS F-measure (:class:`EdgeEvaluator`);
+    * normals: ``mean``, ``median``, ``rmse`` (degrees), ``11.25``,
+      ``22.5``, ``30`` (%) (:class:`NormalsEvaluator`);
+    * depth: ``rmse`` (m), ``abs_rel``, ``log_rmse``
+      (:class:`DepthEvaluator`).
 
     With a ``baseline``: ``multitask/delta_<task>`` and ``multitask/delta_m``
     (percent), ``delta_m = 1/T sum_t s_t (M_t - B_t) / B_t * 100`` over the
-    T tasks that have a baseline, ``s_t = +1`` if higher is better else -1.
-    Keys carry no extra prefix unless ``prefix`` is given. Select the best
-    checkpoint with ``CheckpointHook(save_best='multitask/delta_m',
-    rule='greater')`` (mmengine cannot infer the rule from that name).
+    T tasks that have a baseline, ``s_t = +1`` if the task table says
+    higher is better for the metric, else -1. Keys carry no extra prefix
+    unless ``prefix`` is given. Select the best checkpoint with
+    ``CheckpointHook(save_best='multitask/delta_m', rule='greater')``
+    (mmengine cannot infer the rule from that name).
+
+    Tasks: ``tasks`` if given, else ``dataset_meta['tasks']`` (the mmvmt
+    datasets put their tasks there; mmengine's loops set
+    :attr:`dataset_meta` before the first batch). Given explicitly, every
+    task must be among the dataset's tasks when the dataset lists them.
 
     Input contract (per data sample; mmengine passes ``to_dict()`` copies,
     data samples themselves are accepted too): ``gt_<task>`` and
     ``pred_<task>``, each with a ``data`` tensor of shape ``(C, H, W)`` at
-    the same (original image) resolution:
+    the same (original image) resolution, as in :mod:`mmvmt.tasks`:
 
-    * class maps (``semseg``, ``human_parts``): pred ``(1, H, W)`` integer
-      class ids in ``[0, C)``; gt class ids, 255 = ignore.
-    * ``sal``, ``edge``: pred ``(1, H, W)`` foreground probability in
-      ``[0, 1]``; gt in ``{0, 1}``, 255 = ignore.
-    * ``normals``: pred ``(3, H, W)`` vectors (normalised here); gt unit
-      vectors, invalid where all channels are 255 or the vector is zero.
-    * ``depth``: pred ``(1, H, W)`` metres; gt metres, 0 = invalid.
+    * class maps: pred ``(1, H, W)`` integer class ids in ``[0, C)``;
+    * binary maps: pred ``(1, H, W)`` foreground probability in ``[0, 1]``,
+      gt in ``{0, 1}``;
+    * normals: pred ``(3, H, W)`` vectors (normalised here), gt unit
+      vectors;
+    * depth: pred ``(1, H, W)`` metres, gt metres.
 
-    Ignored / invalid ground-truth pixels are excluded from every count.
-    A missing field raises ``KeyError`` naming the key and ``img_path``;
-    malformed maps raise ``ValueError`` naming the image.
+    Ground-truth pixels that :meth:`TaskSpec.valid_mask` marks invalid are
+    excluded from every count. A missing field raises ``KeyError`` naming
+    the key and ``img_path``; malformed maps raise ``ValueError`` naming
+    the image.
 
     Memory: ``process`` keeps per image only small fixed-size statistics
     (see the evaluators). Large summable arrays (confusion matrices, the
@@ -94,17 +105,16 @@ class MultiTaskMetric(BaseMetric):
     of a rank, so the folding stays exact in distributed runs; a consistency
     check in :meth:`compute_metrics` raises if that assumption is broken.
 
-    Class names: ``dataset_meta['task_classes'][task]``, else
-    ``dataset_meta['classes']`` for ``semseg``, else numeric names from the
-    task's ``num_classes`` option.
+    Class names: ``dataset_meta['task_classes'][task]``, else numeric names
+    from the task's ``num_classes`` option.
 
     Args:
-        tasks: Tasks to evaluate, e.g. ``('semseg', 'human_parts', 'sal',
-            'normals')``.
+        tasks: Tasks to evaluate, e.g. ``('semseg', 'sal')``; None (the
+            default) takes ``dataset_meta['tasks']``.
         baseline: Optional single-task baselines, task -> value of the
             task's primary metric (``TaskSpec.metric``), or
             ``dict(metric='maxF', value=...)``. Tasks without a baseline
-            (e.g. ``edge``) are left out of delta_m.
+            are left out of delta_m.
         task_options: Task -> keyword options of its evaluator, e.g.
             ``dict(semseg=dict(num_classes=21), edge=dict(max_dist=0.011),
             depth=dict(log_min_pred=1e-9))``.
@@ -115,21 +125,27 @@ class MultiTaskMetric(BaseMetric):
     Raises:
         KeyError: On an unknown task name.
         ValueError: On duplicate tasks, options or baselines for tasks that
-            are not evaluated, or a malformed baseline.
+            are not evaluated, a malformed baseline, or (when the dataset
+            meta is set) a requested task the dataset does not list.
         TypeError: On an option the task's evaluator does not take.
 
     Examples:
         >>> metric = MultiTaskMetric(
-        ...     tasks=('semseg', 'human_parts', 'sal', 'normals'),
         ...     baseline=dict(semseg=67.21, human_parts=61.93, sal=62.35,
         ...                   normals=17.97))
+        >>> metric.dataset_meta = dict(
+        ...     tasks=('semseg', 'human_parts', 'sal', 'normals'),
+        ...     task_classes=dict(semseg=[str(i) for i in range(21)],
+        ...                       human_parts=[str(i) for i in range(7)]))
+        >>> metric.tasks
+        ('semseg', 'human_parts', 'sal', 'normals')
     """
 
     default_prefix: Optional[str] = None
 
     def __init__(self,
-                 tasks: Union[str, Sequence[str]],
-                 baseline: Optional[Dict[str, Union[float, dict]]] = None,
+                 tasks: Optional[Union[str, Sequence[str]]] = None,
+                 baseline: Optional[Dict[str, BaselineValue]] = None,
                  task_options: Optional[Dict[str, dict]] = None,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None,
@@ -141,33 +157,93 @@ class MultiTaskMetric(BaseMetric):
             prefix=prefix or 'multitask',
             collect_dir=collect_dir)
         self.prefix = prefix
-        self.tasks = check_tasks(tasks, owner='MultiTaskMetric')
-        task_options = dict(task_options or {})
-        extra = [t for t in task_options if t not in self.tasks]
-        if extra:
-            raise ValueError(f'task_options given for {extra}, which are not '
-                             f'evaluated (tasks: {list(self.tasks)})')
-        self.evaluators: Dict[str, BaseTaskEvaluator] = {
-            task: build_task_evaluator(task, task_options.get(task))
-            for task in self.tasks
+        self.requested_tasks: Optional[Tuple[str, ...]] = (
+            None if tasks is None else check_tasks(
+                tasks, owner='MultiTaskMetric'))
+        self.task_options = dict(task_options or {})
+        for task in self.task_options:
+            get_task(task)
+        self.baseline = parse_baseline(baseline or {})
+        self._tasks: Optional[Tuple[str, ...]] = None
+        self.evaluators: Dict[str, BaseTaskEvaluator] = {}
+        if self.requested_tasks is not None:
+            self._use_tasks(self.requested_tasks)
+
+    # ------------------------------------------------------------ tasks
+    def _use_tasks(self, tasks: Optional[Tuple[str, ...]]) -> None:
+        """Build one evaluator per task (none if ``tasks`` is None).
+
+        Raises:
+            ValueError: If options or baselines name a task not in
+                ``tasks``.
+        """
+        if tasks is None:
+            self._tasks, self.evaluators = None, {}
+            return
+        if tasks == self._tasks:
+            return
+        for name, given in (('task_options', self.task_options),
+                            ('baseline', self.baseline)):
+            extra = [t for t in given if t not in tasks]
+            if extra:
+                raise ValueError(f'{name} given for {extra}, which are not '
+                                 f'evaluated (tasks: {list(tasks)})')
+        self.evaluators = {
+            task: build_task_evaluator(task, self.task_options.get(task))
+            for task in tasks
         }
-        self.baseline = parse_baseline(
-            baseline or {}, {t: get_task(t).metric
-                             for t in self.tasks},
-            {t: ev.metrics
-             for t, ev in self.evaluators.items()})
+        self._tasks = tasks
+
+    @property
+    def tasks(self) -> Tuple[str, ...]:
+        """The evaluated tasks.
+
+        Raises:
+            ValueError: If ``tasks`` was not given and the dataset meta
+                does not list them.
+        """
+        if self._tasks is None:
+            keys = (None if self._dataset_meta is None else sorted(
+                self._dataset_meta))
+            raise ValueError(
+                'MultiTaskMetric does not know which tasks to evaluate: '
+                'give tasks=... or evaluate a dataset whose metainfo has '
+                f"'tasks' (the mmvmt datasets do); dataset_meta keys: {keys}")
+        return self._tasks
 
     @property
     def dataset_meta(self) -> Optional[dict]:
-        """The dataset meta info; setting it updates the class names."""
+        """The dataset meta info.
+
+        Setting it takes the tasks from its ``'tasks'`` unless ``tasks`` was
+        given (then it checks the dataset lists them), and hands it to the
+        evaluators (class names).
+
+        Raises:
+            ValueError: On a requested task the dataset does not list, or
+                a baseline / option for a task the dataset does not list.
+        """
         return self._dataset_meta
 
     @dataset_meta.setter
     def dataset_meta(self, dataset_meta: Optional[dict]) -> None:
         self._dataset_meta = dataset_meta
+        provided = (dataset_meta or {}).get('tasks')
+        if provided is not None:
+            provided = check_tasks(provided, owner=META_TASKS)
+        if self.requested_tasks is None:
+            self._use_tasks(provided)
+        elif provided is not None:
+            missing = [t for t in self.requested_tasks if t not in provided]
+            if missing:
+                raise ValueError(
+                    f'MultiTaskMetric(tasks=...) asks for {missing}, which '
+                    f'the dataset does not provide ({META_TASKS} = '
+                    f'{list(provided)})')
         for evaluator in self.evaluators.values():
             evaluator.set_dataset_meta(dataset_meta)
 
+    # ---------------------------------------------------------- process
     def process(self, data_batch: dict, data_samples: Sequence) -> None:
         """Turn each sample into small per-task statistics.
 
@@ -178,14 +254,17 @@ class MultiTaskMetric(BaseMetric):
 
         Raises:
             KeyError: If a sample lacks ``gt_<task>`` / ``pred_<task>``.
-            ValueError: On malformed maps (the message names the image).
+            ValueError: On malformed maps (the message names the image),
+                or if the tasks are unknown (see :attr:`tasks`).
         """
+        tasks = self.tasks
         for sample in data_samples:
             if isinstance(sample, BaseDataElement):
                 sample = sample.to_dict()
             img_path = sample.get('img_path', '<no img_path>')
             entry: ResultEntry = {}
-            for task, evaluator in self.evaluators.items():
+            for task in tasks:
+                evaluator = self.evaluators[task]
                 spec = evaluator.spec
                 gt = _get_map(sample, spec.gt_key, img_path)
                 pred = _get_map(sample, spec.pred_key, img_path)
@@ -206,6 +285,7 @@ class MultiTaskMetric(BaseMetric):
             for key in evaluator.fold_keys:
                 first[task][key] += previous[task].pop(key)
 
+    # ---------------------------------------------------------- compute
     def _check_folded(self, task: str, stats: Sequence[ImageStats]) -> None:
         """Check that folded arrays cover exactly the kept images.
 
@@ -234,9 +314,14 @@ class MultiTaskMetric(BaseMetric):
             dict: ``'<task>/<metric>'`` -> value, plus
             ``'multitask/delta_<task>'`` and ``'multitask/delta_m'`` when a
             baseline is configured.
+
+        Raises:
+            ValueError: If the tasks are unknown (see :attr:`tasks`).
         """
+        tasks = self.tasks
         metrics: Dict[str, float] = {}
-        for task, evaluator in self.evaluators.items():
+        for task in tasks:
+            evaluator = self.evaluators[task]
             stats = [entry[task] for entry in results]
             self._check_folded(task, stats)
             for name, value in evaluator.compute(stats).items():
@@ -244,30 +329,13 @@ class MultiTaskMetric(BaseMetric):
             if stats:
                 evaluator.log_details(stats)
         metrics.update(compute_delta_m(metrics, self.baseline))
-        self._log_summary(metrics)
+        names = {t: self.evaluators[t].metrics for t in tasks}
+        print_log(
+            'multi-task results:\n' +
+            results_table(metrics, names, self.baseline),
+            logger='current')
+        print_log(
+            'multi-task summary: ' +
+            summary_line(metrics, tasks, self.baseline),
+            logger='current')
         return metrics
-
-    def _log_summary(self, metrics: Dict[str, float]) -> None:
-        """Log a table of every metric and a one-line summary."""
-        table = PrettyTable(['Task', 'Metric', 'Value', 'Baseline', 'Delta'])
-        for task in self.tasks:
-            entry = self.baseline.get(task)
-            for name in self.evaluators[task].metrics:
-                has_base = entry is not None and entry.metric == name
-                table.add_row([
-                    task, name, f'{metrics[f"{task}/{name}"]:.2f}',
-                    f'{entry.value:.2f}' if has_base else '',
-                    f'{metrics[f"multitask/delta_{task}"]:+.2f}%'
-                    if has_base else ''
-                ])
-        print_log('multi-task results:\n' + table.get_string(),
-                  logger='current')
-        parts = []
-        for task in self.tasks:
-            name = (self.baseline[task].metric
-                    if task in self.baseline else get_task(task).metric)
-            parts.append(f'{task}/{name}: {metrics[f"{task}/{name}"]:.2f}')
-        if 'multitask/delta_m' in metrics:
-            parts.append(f'delta_m: {metrics["multitask/delta_m"]:+.2f}%')
-        print_log('multi-task summary: ' + ' | '.join(parts),
-                  logger='current')

@@ -54,7 +54,8 @@ class NormalsEvaluator(BaseTaskEvaluator):
     truth are L2-normalised per pixel (a zero-length prediction stays zero,
     i.e. scores 90 degrees); the error is
     ``arccos(clip(<pred, gt>, -1, 1))`` in degrees, at pixels whose ground
-    truth is valid (not 255 in all channels and not a zero-length vector).
+    truth is valid (:meth:`TaskSpec.valid_mask`; a zero-length vector is
+    invalid).
     Over all valid pixels of the split:
 
     * ``mean``: mean error (degrees);
@@ -74,14 +75,7 @@ class NormalsEvaluator(BaseTaskEvaluator):
     """
 
     kind = NORMALS
-    metrics = {
-        'mean': False,
-        'median': False,
-        'rmse': False,
-        '11.25': True,
-        '22.5': True,
-        '30': True,
-    }
+    metrics = ('mean', 'median', 'rmse', '11.25', '22.5', '30')
     fold_keys = ('hist', )
 
     def __init__(self, spec: TaskSpec, median_bin_width: float = 0.01) -> None:
@@ -98,7 +92,8 @@ class NormalsEvaluator(BaseTaskEvaluator):
 
         Args:
             pred: ``(3, H, W)`` normal vectors (normalised here).
-            gt: ``(3, H, W)`` unit normals, 255 in all channels = invalid.
+            gt: ``(3, H, W)`` unit normals; invalid pixels as
+                :meth:`TaskSpec.valid_mask` defines them.
 
         Returns:
             dict: ``sum``, ``sum_sq`` (degrees), ``below`` (counts per
@@ -127,8 +122,8 @@ class NormalsEvaluator(BaseTaskEvaluator):
             -1, 1)
         angle = torch.rad2deg(torch.arccos(cos))
         bins = (angle / self.bin_width).long().clamp(max=self.num_bins - 1)
-        thresholds = torch.tensor(ANGLE_THRESHOLDS, device=angle.device,
-                                  dtype=angle.dtype)
+        thresholds = torch.tensor(
+            ANGLE_THRESHOLDS, device=angle.device, dtype=angle.dtype)
         below = (angle[:, None] < thresholds).sum(dim=0)
         return dict(
             sum=np.float64(angle.sum().item()),

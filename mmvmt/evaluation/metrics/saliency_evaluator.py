@@ -6,9 +6,9 @@ import torch
 from torch import Tensor
 
 from ...tasks import BINARY, TaskSpec
-from .base_task_evaluator import (BaseTaskEvaluator, ImageStats,
-                                  count_passing, sum_stat)
-from .binary_checks import split_binary
+from .base_task_evaluator import (BaseTaskEvaluator, ImageStats, count_passing,
+                                  sum_stat)
+from .binary_inputs import prob_positive_valid
 
 __all__ = ['SaliencyEvaluator']
 
@@ -44,11 +44,11 @@ class SaliencyEvaluator(BaseTaskEvaluator):
       ``b2 = beta^2 = 0.3`` (0 where undefined); then the maximum over
       thresholds (Multi-Task-Transformer ``SaliencyMeter``).
 
-    Ignored pixels (``gt == 255``) are excluded from every count, the
-    per-image IoU included. An image without any valid pixel is left out of
-    the ``mIoU`` average (the reference data have no ignored saliency
-    pixels). Thresholds are cast to the prediction's float dtype before
-    comparing (the reference code compares float32 maps with float32
+    Ignored pixels (``gt == spec.ignore_value``) are excluded from every
+    count, the per-image IoU included. An image without any valid pixel is
+    left out of the ``mIoU`` average (the reference data have no ignored
+    saliency pixels). Thresholds are cast to the prediction's float dtype
+    before comparing (the reference code compares float32 maps with float32
     thresholds), so a float32 probability of 0.3 does not pass ``> 0.3``.
     Predictions are not quantised to ``uint8`` as the reference offline
     scripts do after saving PNGs.
@@ -61,7 +61,7 @@ class SaliencyEvaluator(BaseTaskEvaluator):
     """
 
     kind = BINARY
-    metrics = {'mIoU': True, 'maxF': True}
+    metrics = ('mIoU', 'maxF')
 
     def __init__(self,
                  spec: TaskSpec,
@@ -80,7 +80,7 @@ class SaliencyEvaluator(BaseTaskEvaluator):
 
         Args:
             pred: ``(1, H, W)`` foreground probability in ``[0, 1]``.
-            gt: ``(1, H, W)`` in ``{0, 1, 255}``.
+            gt: ``(1, H, W)`` in ``{0, 1, spec.ignore_value}``.
 
         Returns:
             dict: ``iou`` (per ``mIoU`` threshold), ``tp`` and ``pp``
@@ -88,7 +88,7 @@ class SaliencyEvaluator(BaseTaskEvaluator):
             (actual positives) and ``n`` (valid pixels).
         """
         self.check_shapes(pred, gt, pred_channels=1)
-        prob, positive, valid = split_binary(pred, gt, self.spec)
+        prob, positive, valid = prob_positive_valid(pred, gt, self.spec)
         pos_prob = prob[valid & positive]
         neg_prob = prob[valid & ~positive]
         iou_t = torch.as_tensor(
@@ -126,6 +126,9 @@ class SaliencyEvaluator(BaseTaskEvaluator):
         precision = np.divide(tp, pp, out=np.zeros_like(tp), where=pp > 0)
         recall = tp / ap if ap > 0 else np.zeros_like(tp)
         denom = self.beta2 * precision + recall
-        f = np.divide((1 + self.beta2) * precision * recall, denom,
-                      out=np.zeros_like(tp), where=denom > 0)
+        f = np.divide(
+            (1 + self.beta2) * precision * recall,
+            denom,
+            out=np.zeros_like(tp),
+            where=denom > 0)
         return float(f.max() * 100)

@@ -17,9 +17,8 @@ from typing import Optional, Union
 import torch
 import torch.nn as nn
 from mmengine.model import BaseModule
-from torch import Tensor
-
 from mmseg.registry import MODELS
+from torch import Tensor
 
 __all__ = ['BaseTaskExtraction', 'TaskScaleShift']
 

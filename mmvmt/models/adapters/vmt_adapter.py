@@ -1,8 +1,8 @@
 """VMT-Adapter: one adapter per transformer block, parallel to the MLP.
 
-The paper (VMT-Adapter, AAAI 2024) publishes no code; the formulation below is
-ours (``DESIGN.md`` section 3). With ``u = LN2(x1)`` the input of the block's
-MLP and tasks ``t = 1..T``::
+The paper (VMT-Adapter, AAAI 2024) publishes no code; the formulation below
+is ours (``docs/design.md`` section 3). With ``u = LN2(x1)`` the input of the
+block's MLP and tasks ``t = 1..T``::
 
     h     = act(u W_down + b_down)                  # shared, N x k
     e_t   = extraction_t(h)                         # e.g. gamma_t * h + beta_t
@@ -22,9 +22,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn import build_activation_layer
 from mmengine.model import BaseModule
+from mmseg.registry import MODELS
 from torch import Tensor
 
-from mmseg.registry import MODELS
 from .task_extraction import BaseTaskExtraction
 
 __all__ = ['VMTAdapter']

@@ -13,16 +13,22 @@ Two layouts are accepted:
 
 The original Microsoft layout (``layers.*``) is rejected with a pointer to
 mmseg's converter (its patch-merging weights need re-ordering).
+
+Prefixes are handled here rather than with mmengine's ``revise_keys``: that
+only renames keys inside ``_load_checkpoint_to_model``, whose loader merely
+warns on shape mismatches, and it cannot report the entries it drops.
 """
+import logging
 from collections import OrderedDict
-from typing import Dict, List, Mapping, Optional, Tuple
+from typing import (Any, Callable, Dict, List, Mapping, Optional, Sequence,
+                    Tuple)
 
 import torch.nn.functional as F
 from torch import Tensor
 
 __all__ = [
     'swin_state_dict_from_checkpoint', 'resize_relative_position_tables',
-    'check_state_dict_shapes'
+    'pretrained_load_report'
 ]
 
 
@@ -100,8 +106,9 @@ def resize_relative_position_tables(
     number of heads matches but whose length differs is interpolated. The
     matching ``relative_position_index`` buffer is dropped from the
     checkpoint (the model's own buffer is a function of its window size).
-    Tables whose number of heads differs are left for
-    :func:`check_state_dict_shapes` to report.
+    Tables whose number of heads differs are left as they are: loading them
+    fails with torch's size-mismatch error, which names the key and both
+    shapes.
 
     Args:
         state_dict: Checkpoint weights, modified in place.
@@ -131,24 +138,54 @@ def resize_relative_position_tables(
     return resized
 
 
-def check_state_dict_shapes(state_dict: Mapping[str, Tensor],
-                            model_state: Mapping[str, Tensor],
-                            source: str = 'checkpoint') -> None:
-    """Fail on any tensor whose shape differs from the model's.
+def pretrained_load_report(
+    owner: str,
+    source: str,
+    result: Any,
+    num_tensors: int,
+    ignored: Sequence[str] = (),
+    resized: Sequence[str] = (),
+    expected_missing: Optional[Callable[[str], bool]] = None
+) -> List[Tuple[int, str]]:
+    """Log records that sum up loading a converted Swin checkpoint.
 
     Args:
-        state_dict: Checkpoint weights.
-        model_state: The model's state dict.
-        source: Name of the checkpoint used in the message.
+        owner: Name of the loading module (prefix of every message).
+        source: Name of the checkpoint.
+        result: What ``load_state_dict(..., strict=False)`` returned (its
+            ``missing_keys`` and ``unexpected_keys``).
+        num_tensors: Number of entries of the converted state dict.
+        ignored: Keys dropped by :func:`swin_state_dict_from_checkpoint`.
+        resized: Keys resized by :func:`resize_relative_position_tables`.
+        expected_missing: Model keys no Swin checkpoint holds (e.g. the
+            added adapters); ``relative_position_index`` buffers are always
+            expected (they follow from the window size).
 
-    Raises:
-        ValueError: Naming every mismatched key with both shapes.
+    Returns:
+        list[tuple[int, str]]: ``(logging level, message)`` pairs: warnings
+        for missing and unexpected keys, infos for ignored entries, resized
+        tables and the number of tensors loaded.
     """
-    mismatched = [
-        f'{k!r}: checkpoint {tuple(v.shape)} vs model '
-        f'{tuple(model_state[k].shape)}' for k, v in state_dict.items()
-        if k in model_state and v.shape != model_state[k].shape
+    missing = [
+        k for k in result.missing_keys
+        if not k.endswith('relative_position_index')
+        and not (expected_missing is not None and expected_missing(k))
     ]
-    if mismatched:
-        raise ValueError(f'{source}: {len(mismatched)} tensor(s) do not fit '
-                         'the model: ' + '; '.join(mismatched))
+    unexpected = list(result.unexpected_keys)
+    warnings, infos = [], []
+    if missing:
+        warnings.append(f'{len(missing)} pretrained weight(s) missing in '
+                        f'{source}, left at their initialisation: {missing}')
+    if unexpected:
+        warnings.append(f'{len(unexpected)} unexpected key(s) in {source} '
+                        f'were ignored: {unexpected}')
+    if ignored:
+        infos.append(f'skipped {len(ignored)} non-backbone entries of '
+                     f'{source}: {list(ignored)}')
+    if resized:
+        infos.append(f'resized relative position tables {list(resized)}')
+    infos.append(f'loaded {num_tensors - len(unexpected)} tensors from '
+                 f'{source}')
+    records = [(logging.WARNING, f'{owner}: {m}') for m in warnings]
+    records += [(logging.INFO, f'{owner}: {m}') for m in infos]
+    return records

@@ -2,28 +2,27 @@
 
 The frozen pretrained Swin runs once per image and carries the task-generic
 stream; every task additionally owns a side stream ``r_t`` (reset to zero at
-the start of each stage) and its own output norms. See ``DESIGN.md``
+the start of each stage) and its own output norms. See ``docs/design.md``
 section 3 and :class:`~mmvmt.models.adapters.VMTAdapter` for the math.
 """
 import copy
 import fnmatch
-import logging
 import re
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
-import torch.utils.checkpoint as cp
 from mmcv.cnn.bricks.drop import DropPath
 from mmengine.logging import print_log
 from mmengine.runner import CheckpointLoader
-from torch import Tensor
-
 from mmseg.models.backbones import SwinTransformer
 from mmseg.registry import MODELS
+from torch import Tensor
+
 from ...tasks import check_tasks
 from ..adapters import VMTAdapter  # noqa: F401 (registers the default)
-from .swin_checkpoint import (check_state_dict_shapes,
+from ..mmseg_compat import swin_block_forward
+from .swin_checkpoint import (pretrained_load_report,
                               resize_relative_position_tables,
                               swin_state_dict_from_checkpoint)
 
@@ -32,6 +31,8 @@ __all__ = ['VMTSwinTransformer']
 #: Name fragments of the parameters added on top of the pretrained Swin.
 ADAPTER_KEY = '.adapter.'
 TASK_NORMS_KEY = 'task_norms.'
+#: Tasks of a backbone built without ``tasks`` (outside the segmentor).
+DEFAULT_TASKS = ('semseg', )
 #: Module types whose train mode is stochastic (kept in eval when pretrained).
 STOCHASTIC_MODULES = (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d,
                       nn.AlphaDropout, DropPath)
@@ -77,6 +78,11 @@ class VMTSwinTransformer(SwinTransformer):
 
     Args:
         tasks: Task names (validated with :func:`mmvmt.tasks.check_tasks`).
+            ``MultiTaskEncoderDecoder`` passes the keys of its
+            ``decode_heads``, so configs leave this out. ``None`` (a backbone
+            built on its own, e.g. inside mmseg's ``EncoderDecoder``) means
+            the single task :data:`DEFAULT_TASKS`: the stock Swin features
+            as a plain list, with task norms named after ``'semseg'``.
         adapter_cfg: Config of the per-block adapter; ``embed_dims`` and
             ``num_tasks`` are filled in. Adapter options (reduction, lite,
             act_cfg, scale, extraction_cfg) go here.
@@ -101,8 +107,7 @@ class VMTSwinTransformer(SwinTransformer):
     """
 
     def __init__(self,
-                 tasks: Sequence[str] = ('semseg', 'human_parts', 'sal',
-                                         'normals'),
+                 tasks: Optional[Sequence[str]] = None,
                  adapter_cfg: dict = dict(
                      type='VMTAdapter', reduction=16, lite=False),
                  trainable_patterns: Sequence[str] = (),
@@ -120,7 +125,9 @@ class VMTSwinTransformer(SwinTransformer):
                              "dict(type='Pretrained', checkpoint=...), got "
                              f'{init_cfg}')
         super().__init__(**kwargs)
-        self.tasks = check_tasks(tasks, owner=type(self).__name__)
+        self.tasks = check_tasks(
+            DEFAULT_TASKS if tasks is None else tasks,
+            owner=type(self).__name__)
         self.always_dict = always_dict
         if isinstance(trainable_patterns, str):
             trainable_patterns = (trainable_patterns, )
@@ -209,13 +216,14 @@ class VMTSwinTransformer(SwinTransformer):
         ``init_cfg=dict(type='Pretrained', checkpoint=..., prefix=None)`` the
         adapters are reset and the checkpoint is loaded: keys are converted
         (:func:`swin_state_dict_from_checkpoint`), relative position tables
-        resized to the window size, shapes checked (mismatch -> error), and
-        missing / unexpected backbone keys logged as warnings. Task norms
+        resized to the window size, and missing / unexpected backbone keys
+        logged as warnings (:func:`pretrained_load_report`). Task norms
         absent from the checkpoint become copies of the loaded ``norm{i}``;
         adapter weights present in it (a VMT checkpoint) are loaded too.
 
         Raises:
-            ValueError: If a checkpoint tensor's shape does not fit.
+            RuntimeError: If a checkpoint tensor's shape does not fit
+                (torch's message names each key with both shapes).
         """
         if self.init_cfg is None:
             super().init_weights()
@@ -240,44 +248,19 @@ class VMTSwinTransformer(SwinTransformer):
             filename, map_location='cpu', logger='current')
         state_dict, ignored = swin_state_dict_from_checkpoint(
             checkpoint, len(self.stages), prefix, source=filename)
-        model_state = self.state_dict()
-        resized = resize_relative_position_tables(state_dict, model_state)
-        check_state_dict_shapes(state_dict, model_state, source=filename)
-        result = self.load_state_dict(state_dict, strict=False)
-
-        missing = [
-            k for k in result.missing_keys if not self.is_added_param(k)
-            and not k.endswith('relative_position_index')
-        ]
+        resized = resize_relative_position_tables(state_dict,
+                                                  self.state_dict())
         name = type(self).__name__
-        if missing:
-            print_log(
-                f'{name}: {len(missing)} pretrained weight(s) missing in '
-                f'{filename}, left at their initialisation: {missing}',
-                logger='current',
-                level=logging.WARNING)
-        if result.unexpected_keys:
-            print_log(
-                f'{name}: {len(result.unexpected_keys)} unexpected key(s) in '
-                f'{filename} were ignored: {result.unexpected_keys}',
-                logger='current',
-                level=logging.WARNING)
-        if ignored:
-            print_log(
-                f'{name}: skipped {len(ignored)} non-backbone entries of '
-                f'{filename}: {ignored}',
-                logger='current',
-                level=logging.INFO)
-        if resized:
-            print_log(
-                f'{name}: resized relative position tables {resized}',
-                logger='current',
-                level=logging.INFO)
-        print_log(
-            f'{name}: loaded {len(state_dict) - len(result.unexpected_keys)} '
-            f'tensors from {filename}',
-            logger='current',
-            level=logging.INFO)
+        try:
+            result = self.load_state_dict(state_dict, strict=False)
+        except RuntimeError as err:
+            raise RuntimeError(
+                f'{filename} does not fit {name}: {err}') from err
+        records = pretrained_load_report(name, filename, result,
+                                         len(state_dict), ignored, resized,
+                                         self.is_added_param)
+        for level, message in records:
+            print_log(message, logger='current', level=level)
 
     # ------------------------------------------------------------------
     # forward
@@ -291,16 +274,9 @@ class VMTSwinTransformer(SwinTransformer):
             tuple: The block output and the adapter's bottleneck deviations
             ``(T, B, N, k)`` (``None`` with a single task).
         """
-
-        def _inner_forward(x):
-            identity = x
-            x = block.attn(block.norm1(x), hw_shape) + identity
-            u = block.norm2(x)
-            return block.adapter(u, block.ffn(u, identity=x))
-
-        if block.with_cp and x.requires_grad:
-            return cp.checkpoint(_inner_forward, x, use_reentrant=False)
-        return _inner_forward(x)
+        return swin_block_forward(
+            block, x, hw_shape,
+            lambda u, x1: block.adapter(u, block.ffn(u, identity=x1)))
 
     def _task_features(self, stage_idx: int, x: Tensor,
                        hw_shape: Tuple[int, int], deltas: List[Tensor],

@@ -1,39 +1,46 @@
 """A light multi-scale fusion head that serves any dense task."""
 from typing import List, Optional, Sequence, Union
 
-import torch
 import torch.nn as nn
 from mmcv.cnn import ConvModule
-from mmseg.models.decode_heads.decode_head import BaseDecodeHead
+from mmseg.models.decode_heads import SegformerHead
 from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, SampleList
 from torch import Tensor
 
 from ...tasks import get_task
+from ..mmseg_compat import config_class, takes_argument
 
 __all__ = ['MultiScaleFusionHead']
 
+#: Module names of the head before it was built on ``SegformerHead``;
+#: checkpoints that use them still load.
+RENAMED_MODULES = {'reduce_convs.': 'convs.', 'fuse_conv.': 'fusion_conv.'}
+
 
 @MODELS.register_module()
-class MultiScaleFusionHead(BaseDecodeHead):
+class MultiScaleFusionHead(SegformerHead):
     """Multi-scale fusion head for one dense task.
 
-    The decoder family of the Swin multi-task PEFT literature (MTLoRA's
-    HRNet-style head): every selected scale is reduced to ``channels`` by a
-    1x1 ConvModule, upsampled bilinearly to the first (finest, 1/4) scale,
-    concatenated, fused by a 3x3 conv-BN-ReLU and projected to the task's
-    output channels by a 1x1 conv (``conv_seg``).
+    mmseg's ``SegformerHead`` with a 3x3 fusion conv, the decoder family of
+    the Swin multi-task PEFT literature (MTLoRA's HRNet-style head): every
+    selected scale is reduced to ``channels`` by a 1x1 ConvModule
+    (``convs``), upsampled bilinearly to the first (finest, 1/4) scale,
+    concatenated, fused by a 3x3 conv-norm-act (``fusion_conv``) and
+    projected to the task's output channels by a 1x1 conv (``conv_seg``).
 
     Class-map tasks (``semseg``, ``human_parts``) use mmseg's standard loss
     path (cross-entropy, ``acc_seg``). Binary, normals and depth tasks compute
     their configured losses from logits resized to the ground truth, over
-    valid pixels, without ``acc_seg``.
+    the pixels the task table marks valid, without ``acc_seg``; losses that
+    take a ``task`` get this head's.
 
     Args:
         task: Task name in :data:`mmvmt.tasks.TASKS`.
         in_channels: Channels of the selected input maps.
         channels: Width of the reduced maps and of the fusion conv.
+            Defaults to 64.
         num_classes: Number of classes; required for class-map tasks. For other
             tasks it defaults to (and must equal) the task's channels.
         in_index: Indices of the selected input maps.
@@ -43,8 +50,10 @@ class MultiScaleFusionHead(BaseDecodeHead):
         dropout_ratio: Dropout before ``conv_seg``. Defaults to 0 (the
             reference head has none).
         norm_cfg: Norm layer config. Defaults to BN.
-        **kwargs: Other :class:`BaseDecodeHead` arguments (``act_cfg``,
-            ``align_corners``, ``conv_cfg``, ``init_cfg``, ...).
+        **kwargs: Other ``SegformerHead`` / ``BaseDecodeHead`` arguments
+            (``act_cfg``, ``align_corners``, ``interpolate_mode``,
+            ``init_cfg``, ...). ``conv_cfg`` reaches the fusion conv only
+            (``SegformerHead`` builds its 1x1 convs without it).
 
     Raises:
         KeyError: On an unknown task.
@@ -85,23 +94,14 @@ class MultiScaleFusionHead(BaseDecodeHead):
             num_classes=out_channels,
             out_channels=out_channels,
             in_index=list(in_index),
-            input_transform='multiple_select',
-            loss_decode=loss_decode,
+            loss_decode=_with_task(loss_decode, task),
             ignore_index=spec.ignore_value,
             dropout_ratio=dropout_ratio,
             norm_cfg=norm_cfg,
             **kwargs)
         self.task = task
         self.spec = spec
-        self.reduce_convs = nn.ModuleList(
-            ConvModule(
-                c,
-                channels,
-                1,
-                conv_cfg=self.conv_cfg,
-                norm_cfg=self.norm_cfg,
-                act_cfg=self.act_cfg) for c in self.in_channels)
-        self.fuse_conv = ConvModule(
+        self.fusion_conv = ConvModule(
             channels * len(self.in_channels),
             channels,
             3,
@@ -109,34 +109,13 @@ class MultiScaleFusionHead(BaseDecodeHead):
             conv_cfg=self.conv_cfg,
             norm_cfg=self.norm_cfg,
             act_cfg=self.act_cfg)
-
-    def forward(self, inputs: Sequence[Tensor]) -> Tensor:
-        """Fuse the selected scales and predict raw task outputs.
-
-        Args:
-            inputs: Multi-scale ``(N, C_i, H_i, W_i)`` feature maps.
-
-        Returns:
-            Tensor: ``(N, out_channels, H_0, W_0)`` logits at the resolution of
-            the first selected map.
-        """
-        feats = self._transform_inputs(inputs)
-        size = feats[0].shape[2:]
-        outs = [
-            resize(
-                conv(x),
-                size=size,
-                mode='bilinear',
-                align_corners=self.align_corners)
-            for conv, x in zip(self.reduce_convs, feats)
-        ]
-        return self.cls_seg(self.fuse_conv(torch.cat(outs, dim=1)))
+        self.register_load_state_dict_pre_hook(_rename_old_keys)
 
     def loss_by_feat(self, seg_logits: Tensor,
                      batch_data_samples: SampleList) -> dict:
         """Compute the task's losses.
 
-        Class-map tasks use :meth:`BaseDecodeHead.loss_by_feat` (with
+        Class-map tasks use ``BaseDecodeHead.loss_by_feat`` (with
         ``acc_seg``). Other tasks resize the logits bilinearly to the ground
         truth and apply every configured loss; items with the same
         ``loss_name`` are summed.
@@ -176,3 +155,25 @@ class MultiScaleFusionHead(BaseDecodeHead):
         if isinstance(self.loss_decode, nn.ModuleList):
             return list(self.loss_decode)
         return [self.loss_decode]
+
+
+def _with_task(loss_decode: Union[ConfigType, Sequence[ConfigType]],
+               task: str) -> Union[dict, List[dict]]:
+    """Set ``task`` in every loss config whose class takes it."""
+    if isinstance(loss_decode, dict):
+        cls = config_class(loss_decode)
+        if cls is not None and takes_argument(cls, 'task'):
+            return dict(loss_decode, task=loss_decode.get('task', task))
+        return loss_decode
+    return [_with_task(cfg, task) for cfg in loss_decode]
+
+
+def _rename_old_keys(module: nn.Module, state_dict: dict, prefix: str,
+                     *args) -> None:
+    """Load-state-dict pre-hook: map :data:`RENAMED_MODULES` to new names."""
+    for key in [k for k in state_dict if k.startswith(prefix)]:
+        name = key[len(prefix):]
+        for old, new in RENAMED_MODULES.items():
+            if name.startswith(old):
+                state_dict[prefix + new + name[len(old):]] = \
+                    state_dict.pop(key)

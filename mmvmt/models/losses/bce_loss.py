@@ -7,14 +7,14 @@ compute from logits with ``binary_cross_entropy_with_logits`` (numerically
 stable) and average over the valid pixels (the references divide by all
 pixels, which only differs when pixels are ignored).
 """
-from typing import Optional, Union
+from typing import Optional, Tuple, Union
 
 import torch
 import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from ...tasks import get_task
+from ...tasks import BINARY
 from .utils import BaseTaskLoss, masked_mean, match_target
 
 __all__ = ['weighted_bce_with_logits', 'BalancedBCELoss', 'WeightedBCELoss']
@@ -49,29 +49,17 @@ def weighted_bce_with_logits(pred: Tensor,
 
 
 class _BinaryTaskLoss(BaseTaskLoss):
-    """Shared constructor and validity mask of the binary-map losses.
+    """Input checks and validity mask of the binary-map losses."""
 
-    Args:
-        task: Task whose table entry gives the default ignore value.
-        ignore_index: Ground-truth value of ignored pixels; ``None`` takes the
-            task's ``ignore_value`` from :data:`mmvmt.tasks.TASKS`.
-        loss_weight: Factor applied to the loss value.
-        loss_name: Name of the loss item.
-    """
+    kinds = (BINARY, )
 
-    def __init__(self, task: str, ignore_index: Optional[int],
-                 loss_weight: float, loss_name: str) -> None:
-        super().__init__(loss_weight=loss_weight, loss_name=loss_name)
-        self.ignore_index = (
-            get_task(task).ignore_value
-            if ignore_index is None else ignore_index)
-
-    def _inputs(self, pred: Tensor, target: Tensor):
+    def _inputs(self, pred: Tensor, target: Tensor) -> Tuple[Tensor, Tensor]:
+        """The ``(N, 1, H, W)`` target and its valid-pixel mask."""
         target = match_target(pred, target, type(self).__name__)
         if pred.shape[1] != 1:
             raise ValueError(f'{type(self).__name__} expects one output '
                              f'channel, got {pred.shape[1]}')
-        return target, target != self.ignore_index
+        return target, self.valid_mask(target)
 
 
 @MODELS.register_module()
@@ -82,17 +70,21 @@ class BalancedBCELoss(_BinaryTaskLoss):
     pixels of the whole batch, so the rarer class gets the larger weight.
 
     Args:
-        ignore_index: Ground-truth value of ignored pixels; ``None`` takes the
-            ``sal`` task's ignore value (255).
+        ignore_index: Overrides the task's ignore value in its validity rule.
         loss_weight: Factor applied to the loss value. Defaults to 1.0.
         loss_name: Name of the loss item. Defaults to 'loss_balanced_bce'.
+        task: Binary task whose table entry gives the validity rule.
+            Defaults to ``'sal'``.
     """
+
+    default_task = 'sal'
 
     def __init__(self,
                  ignore_index: Optional[int] = None,
                  loss_weight: float = 1.0,
-                 loss_name: str = 'loss_balanced_bce') -> None:
-        super().__init__('sal', ignore_index, loss_weight, loss_name)
+                 loss_name: str = 'loss_balanced_bce',
+                 task: Optional[str] = None) -> None:
+        super().__init__(loss_weight, loss_name, task, ignore_index)
 
     def forward(self,
                 pred: Tensor,
@@ -102,8 +94,8 @@ class BalancedBCELoss(_BinaryTaskLoss):
 
         Args:
             pred: ``(N, 1, H, W)`` logits.
-            target: ``(N, 1, H, W)`` or ``(N, H, W)`` labels in {0, 1} with
-                ``ignore_index`` at ignored pixels.
+            target: ``(N, 1, H, W)`` or ``(N, H, W)`` labels in {0, 1};
+                pixels the task's validity rule rejects are ignored.
             weight: Optional per-pixel weights.
 
         Returns:
@@ -127,21 +119,25 @@ class WeightedBCELoss(_BinaryTaskLoss):
 
     Args:
         pos_weight: Weight of positive pixels, in (0, 1). Defaults to 0.95.
-        ignore_index: Ground-truth value of ignored pixels; ``None`` takes the
-            ``edge`` task's ignore value (255).
+        ignore_index: Overrides the task's ignore value in its validity rule.
         loss_weight: Factor applied to the loss value. Defaults to 1.0.
         loss_name: Name of the loss item. Defaults to 'loss_weighted_bce'.
+        task: Binary task whose table entry gives the validity rule.
+            Defaults to ``'edge'``.
 
     Raises:
         ValueError: If ``pos_weight`` is not in (0, 1).
     """
 
+    default_task = 'edge'
+
     def __init__(self,
                  pos_weight: float = 0.95,
                  ignore_index: Optional[int] = None,
                  loss_weight: float = 1.0,
-                 loss_name: str = 'loss_weighted_bce') -> None:
-        super().__init__('edge', ignore_index, loss_weight, loss_name)
+                 loss_name: str = 'loss_weighted_bce',
+                 task: Optional[str] = None) -> None:
+        super().__init__(loss_weight, loss_name, task, ignore_index)
         if not 0 < pos_weight < 1:
             raise ValueError(
                 f'WeightedBCELoss: pos_weight must be in (0, 1), got '
@@ -156,8 +152,8 @@ class WeightedBCELoss(_BinaryTaskLoss):
 
         Args:
             pred: ``(N, 1, H, W)`` logits.
-            target: ``(N, 1, H, W)`` or ``(N, H, W)`` labels in {0, 1} with
-                ``ignore_index`` at ignored pixels.
+            target: ``(N, 1, H, W)`` or ``(N, H, W)`` labels in {0, 1};
+                pixels the task's validity rule rejects are ignored.
             weight: Optional per-pixel weights.
 
         Returns:

@@ -2,8 +2,9 @@
 
 Both average the absolute error over the valid ground-truth elements (every
 channel of a valid pixel counts once), as the public multi-task references'
-``NormalsLoss(normalize=True)`` and masked ``L1Loss`` do. Validity comes from
-the task table (:meth:`mmvmt.tasks.TaskSpec.valid_mask`).
+``NormalsLoss(normalize=True)`` and masked ``L1Loss`` do. A pixel is valid
+where the task's :meth:`mmvmt.tasks.TaskSpec.valid_mask` says so; invalid
+pixels contribute nothing and get no gradient.
 """
 from typing import Optional
 
@@ -11,7 +12,7 @@ import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from ...tasks import get_task
+from ...tasks import DEPTH, NORMALS
 from .utils import BaseTaskLoss, masked_mean, match_target
 
 __all__ = ['NormalsL1Loss', 'DepthL1Loss']
@@ -21,19 +22,23 @@ __all__ = ['NormalsL1Loss', 'DepthL1Loss']
 class NormalsL1Loss(BaseTaskLoss):
     """L1 between the L2-normalised prediction and unit ground-truth normals.
 
-    Pixels with 255 in all three channels or a zero ground-truth vector are
-    invalid (``TASKS['normals'].valid_mask``).
-
     Args:
         loss_weight: Factor applied to the loss value. Defaults to 1.0.
         loss_name: Name of the loss item. Defaults to 'loss_l1'.
+        task: Normals task whose table entry gives the validity rule.
+            Defaults to ``'normals'``.
+        ignore_index: Overrides the task's ignore value in its validity rule.
     """
+
+    default_task = 'normals'
+    kinds = (NORMALS, )
 
     def __init__(self,
                  loss_weight: float = 1.0,
-                 loss_name: str = 'loss_l1') -> None:
-        super().__init__(loss_weight=loss_weight, loss_name=loss_name)
-        self.spec = get_task('normals')
+                 loss_name: str = 'loss_l1',
+                 task: Optional[str] = None,
+                 ignore_index: Optional[float] = None) -> None:
+        super().__init__(loss_weight, loss_name, task, ignore_index)
 
     def forward(self,
                 pred: Tensor,
@@ -53,7 +58,7 @@ class NormalsL1Loss(BaseTaskLoss):
         if pred.shape[1] != self.spec.gt_channels:
             raise ValueError(f'NormalsL1Loss expects {self.spec.gt_channels} '
                              f'channels, got {pred.shape[1]}')
-        valid = self.spec.valid_mask(target)
+        valid = self.valid_mask(target)
         target = target.masked_fill(~valid, 0)
         loss = (F.normalize(pred, p=2, dim=1) - target).abs()
         return self.loss_weight * masked_mean(loss, valid, weight)
@@ -61,23 +66,25 @@ class NormalsL1Loss(BaseTaskLoss):
 
 @MODELS.register_module()
 class DepthL1Loss(BaseTaskLoss):
-    """L1 depth loss over valid pixels (ground truth 0 is invalid).
+    """L1 depth loss over valid pixels.
 
     Args:
-        ignore_index: Ground-truth value of invalid pixels; ``None`` takes the
-            ``depth`` task's ignore value (0).
+        ignore_index: Overrides the task's ignore value in its validity rule.
         loss_weight: Factor applied to the loss value. Defaults to 1.0.
         loss_name: Name of the loss item. Defaults to 'loss_l1'.
+        task: Depth task whose table entry gives the validity rule.
+            Defaults to ``'depth'``.
     """
+
+    default_task = 'depth'
+    kinds = (DEPTH, )
 
     def __init__(self,
                  ignore_index: Optional[float] = None,
                  loss_weight: float = 1.0,
-                 loss_name: str = 'loss_l1') -> None:
-        super().__init__(loss_weight=loss_weight, loss_name=loss_name)
-        self.ignore_index = (
-            get_task('depth').ignore_value
-            if ignore_index is None else ignore_index)
+                 loss_name: str = 'loss_l1',
+                 task: Optional[str] = None) -> None:
+        super().__init__(loss_weight, loss_name, task, ignore_index)
 
     def forward(self,
                 pred: Tensor,
@@ -87,14 +94,14 @@ class DepthL1Loss(BaseTaskLoss):
 
         Args:
             pred: ``(N, 1, H, W)`` depth in metres.
-            target: ``(N, 1, H, W)`` or ``(N, H, W)`` depth, ``ignore_index``
-                where invalid.
+            target: ``(N, 1, H, W)`` or ``(N, H, W)`` depth; pixels the
+                task's validity rule rejects are ignored.
             weight: Optional per-pixel weights.
 
         Returns:
             Tensor: The weighted scalar loss.
         """
         target = match_target(pred, target, type(self).__name__)
-        valid = target != self.ignore_index
+        valid = self.valid_mask(target)
         loss = (pred - target.masked_fill(~valid, 0)).abs()
         return self.loss_weight * masked_mean(loss, valid, weight)

@@ -1,32 +1,62 @@
-"""Shared pieces of the dense task losses: shape checks and masked means."""
-from typing import Optional
+"""Shared pieces of the dense task losses: validity, shapes, masked means."""
+import dataclasses
+from typing import Optional, Tuple
 
 import torch
 import torch.nn as nn
 from torch import Tensor
 
+from ...tasks import get_task
+
 __all__ = ['BaseTaskLoss', 'match_target', 'masked_mean']
 
 
 class BaseTaskLoss(nn.Module):
-    """Base of the task losses: a loss weight and mmseg's ``loss_name``.
+    """Base of the task losses: validity rule, loss weight, loss name.
+
+    The loss reads its task from :data:`mmvmt.tasks.TASKS`: pixels are valid
+    where :meth:`~mmvmt.tasks.TaskSpec.valid_mask` says so. A head that
+    serves a task passes it (``MultiScaleFusionHead`` sets ``task`` in the
+    loss config); a loss built on its own uses :attr:`default_task`.
 
     Args:
         loss_weight: Factor applied to the loss value.
         loss_name: Name of the loss item in the loss dict. mmengine only sums
             items whose key contains ``'loss'``, so it must start with
             ``'loss_'``.
+        task: Task whose table entry gives the validity rule; None takes
+            :attr:`default_task`.
+        ignore_index: Overrides the task's ``ignore_value`` in that rule.
 
     Raises:
-        ValueError: If ``loss_name`` does not start with ``'loss_'``.
+        KeyError: On an unknown task.
+        ValueError: If ``loss_name`` does not start with ``'loss_'`` or the
+            task's kind is not one of :attr:`kinds`.
     """
 
-    def __init__(self, loss_weight: float, loss_name: str) -> None:
+    #: Task used when none is given.
+    default_task: str = ''
+    #: Task kinds the loss can serve.
+    kinds: Tuple[str, ...] = ()
+
+    def __init__(self,
+                 loss_weight: float,
+                 loss_name: str,
+                 task: Optional[str] = None,
+                 ignore_index: Optional[float] = None) -> None:
         super().__init__()
+        name = type(self).__name__
         if not loss_name.startswith('loss_'):
-            raise ValueError(f'{type(self).__name__}: loss_name must start '
+            raise ValueError(f'{name}: loss_name must start '
                              f"with 'loss_' to be optimised, got "
                              f'{loss_name!r}')
+        spec = get_task(task or self.default_task)
+        if spec.kind not in self.kinds:
+            raise ValueError(f'{name} serves {list(self.kinds)} tasks; task '
+                             f'{spec.name!r} is a {spec.kind!r} task')
+        if ignore_index is not None:
+            spec = dataclasses.replace(spec, ignore_value=ignore_index)
+        self.spec = spec
         self.loss_weight = float(loss_weight)
         self._loss_name = loss_name
 
@@ -35,9 +65,14 @@ class BaseTaskLoss(nn.Module):
         """Name of the loss item (mmseg convention)."""
         return self._loss_name
 
+    def valid_mask(self, target: Tensor) -> Tensor:
+        """``(N, 1, H, W)`` bool mask of the valid pixels of ``target``."""
+        return self.spec.valid_mask(target)
+
     def extra_repr(self) -> str:
         """Extra repr."""
-        return f'loss_weight={self.loss_weight}, loss_name={self.loss_name!r}'
+        return (f'task={self.spec.name!r}, loss_weight={self.loss_weight}, '
+                f'loss_name={self.loss_name!r}')
 
 
 def match_target(pred: Tensor, target: Tensor, loss: str) -> Tensor:

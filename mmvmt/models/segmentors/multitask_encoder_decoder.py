@@ -1,12 +1,9 @@
 """One backbone, one head per task: the multi-task segmentor."""
-import inspect
 from typing import Dict, List, Optional, Sequence, Union
 
-import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.structures import PixelData
-from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.models.segmentors.base import BaseSegmentor
 from mmseg.models.utils import resize
 from mmseg.registry import MODELS
@@ -16,11 +13,16 @@ from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig,
 from torch import Tensor
 
 from ...structures import MultiTaskDataSample
-from ...tasks import TaskSpec, check_tasks, get_task
+from ...tasks import check_tasks, get_task
+from ..mmseg_compat import input_size_metas
+from .restore import restore_logits
+from .task_modules import (backbone_cfg_for_tasks, build_task_head,
+                           check_backbone_tasks)
 
 __all__ = ['MultiTaskEncoderDecoder']
 
 Feats = Union[Sequence[Tensor], Dict[str, Sequence[Tensor]]]
+Weights = Dict[str, float]
 
 
 @MODELS.register_module()
@@ -46,11 +48,17 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
     present, else ``padding_size``; ``[left, right, top, bottom]``), a flip is
     undone (a horizontal flip also multiplies the channels by the task's
     ``hflip_sign``, i.e. negates normal x), the logits are resized bilinearly
-    to ``ori_shape`` and :meth:`TaskSpec.finalize` turns them into
-    ``pred_<task>``.
+    to ``ori_shape`` (:func:`.restore.restore_logits`) and
+    :meth:`TaskSpec.finalize` turns them into ``pred_<task>``.
+
+    The keys of ``decode_heads`` are the model's task list: a backbone whose
+    class takes ``tasks`` and whose config gives none gets them, and heads
+    whose class takes ``task`` get their key (``docs/design.md`` section 2;
+    see :mod:`.task_modules`).
 
     Args:
-        backbone: Backbone config.
+        backbone: Backbone config. An explicit ``tasks`` must equal the
+            keys of ``decode_heads``, in order.
         decode_heads: Dict ``task -> head config``; its keys define the tasks.
             Heads whose constructor takes ``task`` get it from the key.
         neck: Optional neck config.
@@ -67,8 +75,8 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
     Raises:
         KeyError: On an unknown task or head type.
         ValueError: On an empty/invalid head dict, task weights for tasks
-            without a head, a head that cannot serve its task, or a backbone
-            that does not provide features for a task.
+            without a head, a head that cannot serve its task, or backbone
+            tasks that differ from the heads' (both lists are named).
     """
 
     def __init__(self,
@@ -92,12 +100,13 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
             list(decode_heads), owner='MultiTaskEncoderDecoder.decode_heads')
         if pretrained is not None:
             backbone = dict(backbone, pretrained=pretrained)
-        self.backbone = MODELS.build(backbone)
-        self._check_backbone_tasks()
+        self.backbone = MODELS.build(
+            backbone_cfg_for_tasks(backbone, self.tasks))
+        check_backbone_tasks(self.backbone, self.tasks)
         if neck is not None:
             self.neck = MODELS.build(neck)
         self.decode_heads = nn.ModuleDict(
-            {t: self._build_head(t, decode_heads[t])
+            {t: build_task_head(t, decode_heads[t])
              for t in self.tasks})
         self.task_weights = self._init_task_weights(task_weights)
         self.train_cfg = train_cfg
@@ -106,53 +115,7 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
         self.output_logits = output_logits
 
     # ------------------------------------------------------------- building
-    def _check_backbone_tasks(self) -> None:
-        """Fail early if a task-aware backbone lacks one of the tasks."""
-        provided = getattr(self.backbone, 'tasks', None)
-        if provided is None:
-            return
-        missing = [t for t in self.tasks if t not in provided]
-        if missing:
-            raise ValueError(
-                f'MultiTaskEncoderDecoder: backbone '
-                f'{type(self.backbone).__name__} provides tasks '
-                f'{list(provided)} but decode_heads need {missing}')
-
-    def _build_head(self, task: str, cfg: ConfigType) -> nn.Module:
-        """Build the head of ``task`` and check that it can serve it."""
-        cfg = dict(cfg)
-        head_type = cfg.get('type')
-        head_cls = head_type if inspect.isclass(head_type) else MODELS.get(
-            head_type)
-        if head_cls is None:
-            raise KeyError(f'decode_heads[{task!r}]: unknown head type '
-                           f'{cfg.get("type")!r} in the mmseg MODELS registry')
-        if 'task' in inspect.signature(head_cls).parameters:
-            cfg.setdefault('task', task)
-        head = MODELS.build(cfg)
-        spec = get_task(task)
-        head_task = getattr(head, 'task', task)
-        if head_task != task:
-            raise ValueError(f'decode_heads[{task!r}] was configured for '
-                             f'task {head_task!r}')
-        if not spec.is_class_map:
-            loss_by_feat = getattr(type(head), 'loss_by_feat', None)
-            if loss_by_feat is BaseDecodeHead.loss_by_feat:
-                raise ValueError(
-                    f'decode_heads[{task!r}]: {type(head).__name__} uses '
-                    f"mmseg's class-map loss path (cross-entropy, acc_seg); "
-                    f'{spec.kind!r} tasks need a task-aware head such as '
-                    'MultiScaleFusionHead')
-            out_channels = getattr(head, 'out_channels', spec.channels)
-            if out_channels != spec.channels:
-                raise ValueError(
-                    f'decode_heads[{task!r}] outputs {out_channels} channels, '
-                    f'task {task!r} needs {spec.channels}')
-        return head
-
-    def _init_task_weights(
-        self, task_weights: Optional[Dict[str, float]]
-    ) -> Dict[str, float]:
+    def _init_task_weights(self, task_weights: Optional[Weights]) -> Weights:
         """Merge ``task_weights`` into the task table's defaults."""
         weights = {t: get_task(t).loss_weight for t in self.tasks}
         task_weights = dict(task_weights or {})
@@ -276,12 +239,7 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
             dict[str, Tensor]: ``task -> (N, C, H, W)`` logits.
         """
         size = inputs.shape[2:]
-        # Heads resize to `img_shape` when it is a torch.Size (mmseg's slide
-        # convention), else to `pad_shape`: make both mean "this input".
-        metas = [
-            dict(meta, img_shape=torch.Size(size), pad_shape=tuple(size))
-            for meta in batch_img_metas
-        ]
+        metas = input_size_metas(batch_img_metas, size)
         feats = self.extract_feat(inputs)
         logits = dict()
         for task, head in self.decode_heads.items():
@@ -304,6 +262,9 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
     def slide_inference(self, inputs: Tensor,
                         batch_img_metas: List[dict]) -> Dict[str, Tensor]:
         """Sliding-window inference; overlapping logits are averaged.
+
+        mmseg's ``EncoderDecoder.slide_inference`` is not reused: it sums one
+        ``out_channels`` tensor, while every task here has its own logits.
 
         Args:
             inputs: ``(N, 3, H, W)`` images.
@@ -330,8 +291,8 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
                     if task not in preds:
                         preds[task] = inputs.new_zeros(
                             (batch_size, logits.shape[1], h_img, w_img))
-                    preds[task] += F.pad(
-                        logits, (x1, w_img - x2, y1, h_img - y2))
+                    preds[task] += F.pad(logits,
+                                         (x1, w_img - x2, y1, h_img - y2))
                 count[:, :, y1:y2, x1:x2] += 1
         return {task: p / count for task, p in preds.items()}
 
@@ -395,66 +356,19 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
             meta = sample.metainfo
             for task, logits in seg_logits.items():
                 spec = get_task(task)
-                restored = self._restore(
+                restored = restore_logits(
                     logits[i:i + 1], meta, spec,
                     self.decode_heads[task].align_corners)[0]
                 if self.output_logits:
                     sample.set_field(
-                        PixelData(data=restored), f'seg_logits_{task}',
+                        PixelData(data=restored),
+                        f'seg_logits_{task}',
                         dtype=PixelData)
                 sample.set_field(
-                    PixelData(data=spec.finalize(restored)), spec.pred_key,
+                    PixelData(data=spec.finalize(restored)),
+                    spec.pred_key,
                     dtype=PixelData)
         return data_samples
-
-    @staticmethod
-    def _restore(logits: Tensor, meta: dict, spec: TaskSpec,
-                 align_corners: bool) -> Tensor:
-        """Remove padding, undo a flip and resize to ``ori_shape``.
-
-        Args:
-            logits: ``(1, C, H, W)`` logits at the padded size.
-            meta: The sample's metainfo.
-            spec: The task's table entry.
-            align_corners: ``align_corners`` of the bilinear resize.
-
-        Returns:
-            Tensor: ``(1, C, H_ori, W_ori)`` logits.
-
-        Raises:
-            ValueError: On an unknown flip direction or a ``hflip_sign`` that
-                does not match the channels.
-        """
-        height, width = logits.shape[2:]
-        if 'img_padding_size' in meta:
-            padding = meta['img_padding_size']
-        else:
-            padding = meta.get('padding_size', [0, 0, 0, 0])
-        left, right, top, bottom = (int(p) for p in padding)
-        logits = logits[:, :, top:height - bottom, left:width - right]
-        if meta.get('flip', False):
-            direction = meta.get('flip_direction')
-            if direction == 'horizontal':
-                logits = logits.flip(dims=(3, ))
-                if spec.hflip_sign is not None:
-                    sign = logits.new_tensor(spec.hflip_sign)
-                    if sign.numel() != logits.shape[1]:
-                        raise ValueError(
-                            f'{spec.name}: hflip_sign {spec.hflip_sign} does '
-                            f'not match {logits.shape[1]} output channels')
-                    logits = logits * sign.view(1, -1, 1, 1)
-            elif direction == 'vertical':
-                logits = logits.flip(dims=(2, ))
-            else:
-                raise ValueError(f"flip_direction must be 'horizontal' or "
-                                 f"'vertical', got {direction!r}")
-        ori_shape = tuple(meta.get('ori_shape', logits.shape[2:]))[:2]
-        return resize(
-            logits,
-            size=ori_shape,
-            mode='bilinear',
-            align_corners=align_corners,
-            warning=False)
 
     def _forward(self,
                  inputs: Tensor,

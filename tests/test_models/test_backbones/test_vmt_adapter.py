@@ -1,14 +1,11 @@
-"""Unit tests of the VMT-Adapter, the task extraction and the checkpoint
-helpers of the adapted Swin backbone."""
+"""Unit tests of the VMT-Adapter and the task extraction."""
 import pytest
 import torch
 import torch.nn as nn
-
 from mmseg.registry import MODELS
+
 from mmvmt.models.adapters import (BaseTaskExtraction, TaskScaleShift,
                                    VMTAdapter)
-from mmvmt.models.backbones import (check_state_dict_shapes,
-                                    swin_state_dict_from_checkpoint)
 
 
 def hand_adapter(**kwargs) -> VMTAdapter:
@@ -125,52 +122,3 @@ def test_task_scale_shift_closed_forms():
         ext.task_delta(h), BaseTaskExtraction.task_delta(ext, h))
     ext.init_weights()
     assert torch.equal(ext(h), h.expand(3, -1, -1, -1))
-
-
-# ----------------------------------------------------------------------------
-# checkpoint helpers
-def test_state_dict_from_checkpoint_conversions():
-    w = torch.zeros(2)
-    ckpt = {
-        'state_dict': {
-            'module.backbone.patch_embed.norm.weight': w,
-            'module.backbone.norm.weight': w,
-            'module.backbone.norm.bias': w,
-            'module.backbone.stages.0.blocks.1.attn.attn_mask': w,
-            'module.head.fc.weight': w,
-        }
-    }
-    sd, ignored = swin_state_dict_from_checkpoint(ckpt, num_stages=4)
-    assert sorted(sd) == [
-        'norm3.bias', 'norm3.weight', 'patch_embed.norm.weight'
-    ]
-    assert ignored == ['head.fc.weight', 'stages.0.blocks.1.attn.attn_mask']
-    # an explicit prefix
-    sd, ignored = swin_state_dict_from_checkpoint(
-        {'model': {
-            'encoder.norm0.weight': w,
-            'other': w
-        }},
-        num_stages=4,
-        prefix='encoder.')
-    assert list(sd) == ['norm0.weight'] and ignored == ['other']
-    with pytest.raises(ValueError, match="prefix 'backbone.'"):
-        swin_state_dict_from_checkpoint({'a.b': w},
-                                        num_stages=4,
-                                        prefix='backbone.',
-                                        source='my.pth')
-
-
-def test_check_state_dict_shapes():
-    model_state = {'a': torch.zeros(2, 3), 'b': torch.zeros(4)}
-    check_state_dict_shapes({
-        'a': torch.ones(2, 3),
-        'c': torch.ones(1)
-    }, model_state)
-    with pytest.raises(
-            ValueError,
-            match=r"my\.pth: 1 tensor.*'a': checkpoint \(3, 2\) "
-            r'vs model \(2, 3\)'):
-        check_state_dict_shapes({'a': torch.ones(3, 2)},
-                                model_state,
-                                source='my.pth')

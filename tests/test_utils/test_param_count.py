@@ -1,9 +1,9 @@
 """Parameter breakdown: groups add up and match the closed-form counts."""
 import pytest
-from tiny_models import tiny_model_cfg
 from mmseg.registry import MODELS
+from tiny_models import tiny_model_cfg
 
-from mmvmt.apis import count_parameters, group_of
+from mmvmt.utils.param_count import count_parameters, group_of
 
 
 def _build(tasks, lite=False):
@@ -11,7 +11,8 @@ def _build(tasks, lite=False):
 
 
 @pytest.mark.parametrize('name,group', [
-    ('backbone.stages.0.blocks.0.ffn.layers.0.0.weight', 'backbone.pretrained'),
+    ('backbone.stages.0.blocks.0.ffn.layers.0.0.weight',
+     'backbone.pretrained'),
     ('backbone.stages.0.blocks.0.adapter.down.weight', 'backbone.adapters'),
     ('backbone.stages.1.blocks.0.adapter.extraction.gamma',
      'backbone.extraction'),

@@ -1,17 +1,22 @@
 """Break a multi-task model's parameters down into groups that add up.
 
-Used by ``tools/analysis_tools/count_params.py`` and the tests. Groups, by
-parameter name:
+Used by ``tools/analysis_tools/count_params.py`` (and the metafile numbers).
+Groups, by parameter name:
 
 * ``backbone.pretrained``: the backbone's own (stock Swin) weights;
-* ``backbone.adapters``: shared adapter weights (down/up projections, biases,
-  scales) — everything under ``.adapter.`` except the extraction;
-* ``backbone.extraction``: per-task knowledge extraction (``.adapter.extraction.``);
+* ``backbone.adapters``: shared adapter weights (down/up projections,
+  biases, scales) — everything under ``.adapter.`` except the extraction;
+* ``backbone.extraction``: per-task knowledge extraction
+  (``.adapter.extraction.``);
 * ``backbone.task_norms``: per-task output norms (``backbone.task_norms.``);
 * ``neck``, ``head.<task>`` and ``other``.
 
 Every parameter falls in exactly one group, so the group totals add up to
 ``sum(p.numel() for p in model.parameters())``.
+
+This module imports :mod:`mmvmt.models`, so :mod:`mmvmt.utils` does not
+import it (``mmvmt.utils`` is imported first of all by ``mmvmt``): import it
+as ``from mmvmt.utils.param_count import count_parameters``.
 """
 from collections import OrderedDict
 from typing import Dict
@@ -63,8 +68,11 @@ def count_parameters(model: nn.Module) -> Dict[str, Dict[str, int]]:
     """
     counts: Dict[str, Dict[str, int]] = OrderedDict()
     for name, param in model.named_parameters():
-        group = counts.setdefault(group_of(name),
-                                  {'trainable': 0, 'frozen': 0})
+        group = counts.setdefault(
+            group_of(name), {
+                'trainable': 0,
+                'frozen': 0
+            })
         group['trainable' if param.requires_grad else 'frozen'] += \
             param.numel()
     ordered = OrderedDict(sorted(counts.items()))

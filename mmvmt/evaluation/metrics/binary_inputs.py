@@ -1,4 +1,4 @@
-"""Input checks shared by the binary-map evaluators (saliency, edges)."""
+"""Checked inputs of the binary-map evaluators (saliency, edges)."""
 from typing import Tuple
 
 import torch
@@ -6,12 +6,12 @@ from torch import Tensor
 
 from ...tasks import TaskSpec
 
-__all__ = ['split_binary']
+__all__ = ['prob_positive_valid']
 
 
-def split_binary(pred: Tensor, gt: Tensor,
-                 spec: TaskSpec) -> Tuple[Tensor, Tensor, Tensor]:
-    """Validate a probability / binary-gt pair and return masks.
+def prob_positive_valid(pred: Tensor, gt: Tensor,
+                        spec: TaskSpec) -> Tuple[Tensor, Tensor, Tensor]:
+    """Check a probability / binary-gt pair; return ``prob, positive, valid``.
 
     Args:
         pred: ``(1, H, W)`` foreground probability in ``[0, 1]``.
@@ -19,9 +19,10 @@ def split_binary(pred: Tensor, gt: Tensor,
         spec: The task's table entry (validity and messages).
 
     Returns:
-        tuple: ``prob`` (the prediction's float dtype, half precision
-        raised to float32), ``positive`` and ``valid`` bool masks, all
-        ``(1, H, W)`` on the prediction's device.
+        tuple: ``prob`` (the prediction in its float dtype, half precision
+        raised to float32), then the ``positive`` (gt is 1) and ``valid``
+        (:meth:`TaskSpec.valid_mask`) bool masks, all ``(1, H, W)`` on the
+        prediction's device.
 
     Raises:
         ValueError: If the prediction is not a finite probability or the
@@ -33,9 +34,8 @@ def split_binary(pred: Tensor, gt: Tensor,
                          f'dtype {pred.dtype}')
     prob = pred if pred.dtype in (torch.float32, torch.float64) else \
         pred.float()
-    if prob.numel() and not (bool(torch.isfinite(prob).all())
-                             and float(prob.min()) >= 0
-                             and float(prob.max()) <= 1):
+    if prob.numel() and not (bool(torch.isfinite(prob).all()) and float(
+            prob.min()) >= 0 and float(prob.max()) <= 1):
         raise ValueError(
             f'pred_{task} must be a foreground probability in [0, 1] (apply '
             f'the sigmoid), got values in [{float(prob.min())}, '

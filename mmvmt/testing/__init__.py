@@ -1,0 +1,4 @@
+"""Test and demo helpers; not imported by ``import mmvmt``.
+
+* :mod:`mmvmt.testing.demo_data`: tiny synthetic PASCAL_MT / NYUD_MT sets.
+"""

@@ -1,0 +1,278 @@
+"""Seeded generators of the synthetic ``PASCAL_MT`` / ``NYUD_MT`` sets.
+
+Each image is a rendered 3-D scene (:mod:`.scenes`, :mod:`.renderer`), and
+every label is read off that one rendering, so the tasks agree with each
+other. The files follow the raw benchmark layouts, with the folders taken
+from :class:`~mmvmt.datasets.PascalContextMTDataset`,
+:class:`~mmvmt.datasets.NYUDv2MTDataset` and the converter's raw folders,
+so ``tools/dataset_converters/pascal_mt.py`` runs on them unchanged.
+
+The generators can also return the *intended* labels: for PASCAL the maps
+the converter must reproduce (``human_parts``, ``normals_png``, ``edge``)
+and the decoded ``semseg``/``sal``; for NYUD the decoded maps. Intended
+human parts and normals come from the rendering, not from the files.
+
+Everything is seeded per image (``seed``, dataset, index), so a set is
+reproducible and an image does not depend on the number of images.
+"""
+import os
+import os.path as osp
+from typing import Dict, List, Optional, Tuple
+
+import numpy as np
+
+from mmvmt.datasets import NYUDv2MTDataset, PascalContextMTDataset
+from mmvmt.datasets.edges import label_map_edges
+from mmvmt.datasets.facts import normals_valid_context_ids, part_name_to_class
+from mmvmt.datasets.pascal_mt_conversion import RAW_DIRS
+from mmvmt.fileio import encode_normals, write_image, write_label_map
+from .renderer import Canvas
+from .scenes import render_nyud, render_pascal
+from .writers import (soft_saliency, void_border, write_jpg, write_pascal_part,
+                      write_split_files, write_voc_png)
+
+__all__ = [
+    'DEMO_NUM_TRAIN', 'DEMO_NUM_VAL', 'DEMO_SIZE', 'generate_pascal_mt',
+    'generate_nyud_mt', 'generate_demo_data'
+]
+
+DEMO_NUM_TRAIN = 80
+DEMO_NUM_VAL = 24
+DEMO_SIZE = (128, 160)
+
+Labels = Dict[str, np.ndarray]
+
+
+def _path(root: str, folder: str, img_id: str, suffix: str) -> str:
+    return osp.join(root, folder, img_id + suffix)
+
+
+def _splits(ids: List[str], num_train: int) -> Dict[str, List[str]]:
+    return dict(train=ids[:num_train], val=ids[num_train:])
+
+
+def _intended_parts(cv: Canvas, has_parts: bool) -> np.ndarray:
+    """Human-part labels read off the rendering."""
+    if not has_parts:
+        return np.full(cv.size, 255, np.uint8)
+    part_cls = part_name_to_class()
+    lut = []
+    for p in cv.prims:
+        meta = cv.objects[p['obj']]
+        annotated = meta.get('name') == 'person' and meta['parts']
+        lut.append(part_cls[p['part']] if annotated and p['part'] else 0)
+    return np.array(lut + [0], np.uint8)[cv.prim]
+
+
+def _salient(cv: Canvas, owner: np.ndarray) -> np.ndarray:
+    """Every person and the nearest other visible VOC object."""
+    meta = cv.objects
+    visible = [
+        o for o, m in enumerate(meta) if m['voc'] > 0 and (owner == o).any()
+    ]
+    chosen = {o for o in visible if meta[o]['name'] == 'person'}
+    others = [o for o in visible if meta[o]['name'] != 'person']
+    if others:
+        chosen.add(min(others, key=lambda o: cv.depth[owner == o].min()))
+    return np.isin(owner, list(chosen))
+
+
+def generate_pascal_mt(
+        root: str,
+        num_train: int = DEMO_NUM_TRAIN,
+        num_val: int = DEMO_NUM_VAL,
+        size: Tuple[int, int] = DEMO_SIZE,
+        seed: int = 0,
+        return_labels: bool = False) -> Optional[Dict[str, Labels]]:
+    """Write a raw ``PASCAL_MT`` tree (before conversion) under ``root``.
+
+    Every 4th image has no person (human parts all-ignore), every 5th
+    stores its semseg in ``semseg/pascal-context`` instead of
+    ``semseg/VOC12``, odd images are indoor scenes (wall/floor: normals
+    valid) and even ones outdoor (sky/grass/ground: normals invalid).
+
+    Args:
+        root: Output folder (the ``PASCAL_MT`` root).
+        num_train: Number of train images.
+        num_val: Number of val images.
+        size: ``(H, W)`` of the images.
+        seed: Random seed.
+        return_labels: Also return the intended labels.
+
+    Returns:
+        dict | None: If ``return_labels``, image id -> dict with ``semseg``
+        (uint8, as stored), ``sal`` (uint8 {0, 1}), ``human_parts`` (uint8,
+        255 ignore), ``normals_png`` (uint8 RGB, (0, 0, 0) invalid),
+        ``edge`` (uint8 {0, 1}), ``label_map`` (uint16) and ``split``.
+    """
+    ds = PascalContextMTDataset
+    voc_dir, context_dir = ds.TASK_ANNS['semseg'].dirs
+    sal_dir = ds.TASK_ANNS['sal'].dirs[0]
+    split_file = ds.SPLIT_FILE
+    folders = (ds.IMG_DIR, voc_dir, context_dir, sal_dir,
+               RAW_DIRS['human_parts'], RAW_DIRS['normals'],
+               RAW_DIRS['label_map'], osp.dirname(split_file))
+    for folder in folders:
+        os.makedirs(osp.join(root, folder), exist_ok=True)
+    ids = [f'{2008 + i % 3}_{i:06d}' for i in range(num_train + num_val)]
+    write_split_files(root, split_file, _splits(ids, num_train))
+    valid_ids = np.fromiter(normals_valid_context_ids(), np.int64)
+    labels = {}
+    for idx, img_id in enumerate(ids):
+        cv, persons, rng = render_pascal(idx, size, seed)
+        owner = cv.owner()
+        meta = cv.objects
+        voc_map = np.array([m['voc'] for m in meta], np.uint8)[owner]
+        label_map = np.array([m['ctx'] for m in meta], np.uint16)[owner]
+
+        write_jpg(
+            _path(root, ds.IMG_DIR, img_id, ds.IMG_SUFFIX), cv.image(rng))
+        if idx % 5 == 4:
+            semseg = voc_map
+            write_image(_path(root, context_dir, img_id, '.png'), semseg)
+        else:
+            semseg = void_border(voc_map)
+            write_voc_png(_path(root, voc_dir, img_id, '.png'), semseg)
+        sal = soft_saliency(_salient(cv, owner), rng)
+        write_image(_path(root, sal_dir, img_id, '.png'), sal)
+        has_parts = write_pascal_part(
+            _path(root, RAW_DIRS['human_parts'], img_id, '.mat'), img_id, cv,
+            owner, persons)
+        normals_rgb = encode_normals(cv.normals)
+        write_image(
+            _path(root, RAW_DIRS['normals'], img_id, '.png'),
+            normals_rgb,
+            channel_order='rgb')
+        write_label_map(
+            _path(root, RAW_DIRS['label_map'], img_id, '.mat'), label_map)
+
+        if return_labels:
+            labels[img_id] = dict(
+                split='train' if idx < num_train else 'val',
+                semseg=semseg,
+                sal=(sal.astype(np.float32) / 255. > 0.5).astype(np.uint8),
+                human_parts=_intended_parts(cv, has_parts),
+                normals_png=np.where(
+                    np.isin(label_map, valid_ids)[..., None], normals_rgb,
+                    0).astype(np.uint8),
+                edge=label_map_edges(label_map),
+                label_map=label_map)
+    return labels if return_labels else None
+
+
+def generate_nyud_mt(
+        root: str,
+        num_train: int = DEMO_NUM_TRAIN,
+        num_val: int = DEMO_NUM_VAL,
+        size: Tuple[int, int] = DEMO_SIZE,
+        seed: int = 0,
+        return_labels: bool = False) -> Optional[Dict[str, Labels]]:
+    """Write an ``NYUD_MT`` tree under ``root``.
+
+    Args:
+        root: Output folder (the ``NYUD_MT`` root).
+        num_train: Number of train images.
+        num_val: Number of val images.
+        size: ``(H, W)`` of the images.
+        seed: Random seed.
+        return_labels: Also return the intended (decoded) labels.
+
+    Returns:
+        dict | None: If ``return_labels``, image id -> dict with ``semseg``
+        (uint8 0..39, 255 ignore), ``depth`` (float32, 0 invalid),
+        ``normals`` (float32 HxWx3, zero vector invalid), ``edge`` (uint8
+        {0, 1}) and ``split``.
+    """
+    ds = NYUDv2MTDataset
+    anns = ds.TASK_ANNS
+    for folder in (ds.IMG_DIR, osp.dirname(ds.SPLIT_FILE),
+                   *(ann.dirs[0] for ann in anns.values())):
+        os.makedirs(osp.join(root, folder), exist_ok=True)
+    ids = [f'{i:04d}' for i in range(num_train + num_val)]
+    write_split_files(root, ds.SPLIT_FILE, _splits(ids, num_train))
+
+    def ann_path(task: str, img_id: str) -> str:
+        return _path(root, anns[task].dirs[0], img_id, anns[task].suffix)
+
+    labels = {}
+    for idx, img_id in enumerate(ids):
+        cv, rng = render_nyud(idx, size, seed)
+        owner = cv.owner()
+        seg = np.array([m['cls'] for m in cv.objects], np.uint8)[owner]
+        valid = np.array([m['valid'] for m in cv.objects])[owner]
+        # Sensor holes: a few random blobs without depth and normals.
+        for _ in range(int(rng.integers(1, 3))):
+            cy, cx = rng.uniform(0, size[0]), rng.uniform(0, size[1])
+            r = rng.uniform(2., 6.)
+            valid &= (cv.v - cy)**2 + (cv.u - cx)**2 >= r**2
+        depth = np.where(valid, cv.depth, 0.).astype(np.float32)
+        normals = np.where(valid[..., None], cv.normals, 0.).astype(np.float32)
+        edge = label_map_edges(seg)
+
+        write_jpg(
+            _path(root, ds.IMG_DIR, img_id, ds.IMG_SUFFIX), cv.image(rng))
+        write_image(ann_path('semseg', img_id), seg)
+        np.save(ann_path('depth', img_id), depth)
+        np.save(ann_path('normals', img_id), normals)
+        np.save(ann_path('edge', img_id), edge.astype(np.float32))
+        if return_labels:
+            sem = seg - np.uint8(1)
+            sem[seg == 0] = 255
+            labels[img_id] = dict(
+                split='train' if idx < num_train else 'val',
+                semseg=sem,
+                depth=depth,
+                normals=normals,
+                edge=edge)
+    return labels if return_labels else None
+
+
+def generate_demo_data(out_dir: str,
+                       dataset: str = 'both',
+                       num_train: int = DEMO_NUM_TRAIN,
+                       num_val: int = DEMO_NUM_VAL,
+                       size: Tuple[int, int] = DEMO_SIZE,
+                       seed: int = 0,
+                       return_labels: bool = False) -> Dict[str, dict]:
+    """Write ``PASCAL_MT`` and/or ``NYUD_MT`` demo trees under ``out_dir``.
+
+    Args:
+        out_dir: Parent folder, e.g. ``'data/demo'``.
+        dataset: ``'pascal'``, ``'nyud'`` or ``'both'``.
+        num_train: Train images per dataset.
+        num_val: Val images per dataset.
+        size: ``(H, W)``.
+        seed: Random seed.
+        return_labels: Also return the intended labels.
+
+    Returns:
+        dict: ``{'PASCAL_MT': labels, 'NYUD_MT': labels}`` for the written
+        sets (labels are None unless ``return_labels``).
+
+    Raises:
+        ValueError: On an unknown ``dataset``, non-positive counts or a
+            size below 32x32.
+    """
+    if dataset not in ('pascal', 'nyud', 'both'):
+        raise ValueError(f"dataset must be 'pascal', 'nyud' or 'both', got "
+                         f'{dataset!r}')
+    if num_train < 1 or num_val < 1:
+        raise ValueError('num_train and num_val must be positive, got '
+                         f'{num_train} and {num_val}')
+    size = tuple(int(s) for s in size)
+    if len(size) != 2 or min(size) < 32:
+        raise ValueError(f'size must be (H, W) with H, W >= 32, got {size}')
+    out = {}
+    kwargs = dict(
+        num_train=num_train,
+        num_val=num_val,
+        size=size,
+        seed=seed,
+        return_labels=return_labels)
+    if dataset in ('pascal', 'both'):
+        out['PASCAL_MT'] = generate_pascal_mt(
+            osp.join(out_dir, 'PASCAL_MT'), **kwargs)
+    if dataset in ('nyud', 'both'):
+        out['NYUD_MT'] = generate_nyud_mt(
+            osp.join(out_dir, 'NYUD_MT'), **kwargs)
+    return out

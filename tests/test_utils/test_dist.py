@@ -1,0 +1,79 @@
+"""setup_cpu_distributed, in-process: torch.distributed is monkeypatched."""
+import logging
+from types import SimpleNamespace
+
+import pytest
+import torch
+from mmengine.config import Config
+
+from mmvmt.utils import dist as dist_utils
+from mmvmt.utils import setup_cpu_distributed
+
+
+@pytest.fixture
+def fake_dist(monkeypatch):
+    """No CUDA, no process group yet; records init_process_group calls."""
+    calls = []
+    state = dict(initialized=False)
+
+    def init_process_group(**kwargs):
+        calls.append(kwargs)
+        state['initialized'] = True
+
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
+    monkeypatch.setattr(dist_utils.torch_dist, 'is_initialized',
+                        lambda: state['initialized'])
+    monkeypatch.setattr(dist_utils.torch_dist, 'init_process_group',
+                        init_process_group)
+    return SimpleNamespace(calls=calls, state=state)
+
+
+def _cfg(launcher='pytorch', **kwargs):
+    return Config(dict(launcher=launcher, **kwargs))
+
+
+def test_cpu_pytorch_launch_uses_gloo_and_cpu_ddp(fake_dist):
+    cfg = _cfg(env_cfg=dict(dist_cfg=dict(backend='gloo')))
+    assert setup_cpu_distributed(cfg) is True
+    assert fake_dist.calls == [dict(backend='gloo')]
+    assert cfg.model_wrapper_cfg == dict(
+        type='MMDistributedDataParallel', device_ids=None)
+
+
+def test_nccl_is_replaced_with_a_warning(fake_dist, monkeypatch):
+    logged = []
+    monkeypatch.setattr(dist_utils, 'print_log',
+                        lambda msg, **kwargs: logged.append((msg, kwargs)))
+    cfg = _cfg(env_cfg=dict(dist_cfg=dict(backend='nccl')))
+    assert setup_cpu_distributed(cfg) is True
+    assert fake_dist.calls == [dict(backend='gloo')]
+    ((msg, kwargs), ) = logged
+    assert msg == "no CUDA device: using the gloo backend instead of 'nccl'"
+    assert kwargs['level'] == logging.WARNING
+
+
+def test_existing_process_group_and_wrapper_are_kept(fake_dist):
+    fake_dist.state['initialized'] = True
+    cfg = _cfg(
+        model_wrapper_cfg=dict(
+            type='MyWrapper', find_unused_parameters=True, device_ids=[0]))
+    assert setup_cpu_distributed(cfg) is True
+    assert fake_dist.calls == []
+    assert cfg.model_wrapper_cfg == dict(
+        type='MyWrapper', find_unused_parameters=True, device_ids=None)
+
+
+@pytest.mark.parametrize('launcher', ['none', 'slurm', None])
+def test_other_launchers_are_left_alone(fake_dist, launcher):
+    cfg = Config() if launcher is None else _cfg(launcher)
+    assert setup_cpu_distributed(cfg) is False
+    assert fake_dist.calls == []
+    assert 'model_wrapper_cfg' not in cfg
+
+
+def test_gpu_runs_are_left_alone(fake_dist, monkeypatch):
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
+    cfg = _cfg()
+    assert setup_cpu_distributed(cfg) is False
+    assert fake_dist.calls == []
+    assert 'model_wrapper_cfg' not in cfg
