@@ -51,29 +51,29 @@ def _splits(ids: List[str], num_train: int) -> Dict[str, List[str]]:
     return dict(train=ids[:num_train], val=ids[num_train:])
 
 
-def _intended_parts(cv: Canvas, has_parts: bool) -> np.ndarray:
+def _intended_parts(canvas: Canvas, has_parts: bool) -> np.ndarray:
     """Human-part labels read off the rendering."""
     if not has_parts:
-        return np.full(cv.size, 255, np.uint8)
+        return np.full(canvas.size, 255, np.uint8)
     part_cls = part_name_to_class()
     lut = []
-    for p in cv.prims:
-        meta = cv.objects[p['obj']]
+    for p in canvas.prims:
+        meta = canvas.objects[p['obj']]
         annotated = meta.get('name') == 'person' and meta['parts']
         lut.append(part_cls[p['part']] if annotated and p['part'] else 0)
-    return np.array(lut + [0], np.uint8)[cv.prim]
+    return np.array(lut + [0], np.uint8)[canvas.prim]
 
 
-def _salient(cv: Canvas, owner: np.ndarray) -> np.ndarray:
+def _salient(canvas: Canvas, owner: np.ndarray) -> np.ndarray:
     """Every person and the nearest other visible VOC object."""
-    meta = cv.objects
+    meta = canvas.objects
     visible = [
         o for o, m in enumerate(meta) if m['voc'] > 0 and (owner == o).any()
     ]
     chosen = {o for o in visible if meta[o]['name'] == 'person'}
     others = [o for o in visible if meta[o]['name'] != 'person']
     if others:
-        chosen.add(min(others, key=lambda o: cv.depth[owner == o].min()))
+        chosen.add(min(others, key=lambda o: canvas.depth[owner == o].min()))
     return np.isin(owner, list(chosen))
 
 
@@ -119,26 +119,26 @@ def generate_pascal_mt(
     valid_ids = np.fromiter(normals_valid_context_ids(), np.int64)
     labels = {}
     for idx, img_id in enumerate(ids):
-        cv, persons, rng = render_pascal(idx, size, seed)
-        owner = cv.owner()
-        meta = cv.objects
+        canvas, persons, rng = render_pascal(idx, size, seed)
+        owner = canvas.owner()
+        meta = canvas.objects
         voc_map = np.array([m['voc'] for m in meta], np.uint8)[owner]
         label_map = np.array([m['ctx'] for m in meta], np.uint16)[owner]
 
         write_jpg(
-            _path(root, ds.IMG_DIR, img_id, ds.IMG_SUFFIX), cv.image(rng))
+            _path(root, ds.IMG_DIR, img_id, ds.IMG_SUFFIX), canvas.image(rng))
         if idx % 5 == 4:
             semseg = voc_map
             write_image(_path(root, context_dir, img_id, '.png'), semseg)
         else:
             semseg = void_border(voc_map)
             write_voc_png(_path(root, voc_dir, img_id, '.png'), semseg)
-        sal = soft_saliency(_salient(cv, owner), rng)
+        sal = soft_saliency(_salient(canvas, owner), rng)
         write_image(_path(root, sal_dir, img_id, '.png'), sal)
         has_parts = write_pascal_part(
-            _path(root, RAW_DIRS['human_parts'], img_id, '.mat'), img_id, cv,
-            owner, persons)
-        normals_rgb = encode_normals(cv.normals)
+            _path(root, RAW_DIRS['human_parts'], img_id, '.mat'), img_id,
+            canvas, owner, persons)
+        normals_rgb = encode_normals(canvas.normals)
         write_image(
             _path(root, RAW_DIRS['normals'], img_id, '.png'),
             normals_rgb,
@@ -151,7 +151,7 @@ def generate_pascal_mt(
                 split='train' if idx < num_train else 'val',
                 semseg=semseg,
                 sal=(sal.astype(np.float32) / 255. > 0.5).astype(np.uint8),
-                human_parts=_intended_parts(cv, has_parts),
+                human_parts=_intended_parts(canvas, has_parts),
                 normals_png=np.where(
                     np.isin(label_map, valid_ids)[..., None], normals_rgb,
                     0).astype(np.uint8),
@@ -196,21 +196,22 @@ def generate_nyud_mt(
 
     labels = {}
     for idx, img_id in enumerate(ids):
-        cv, rng = render_nyud(idx, size, seed)
-        owner = cv.owner()
-        seg = np.array([m['cls'] for m in cv.objects], np.uint8)[owner]
-        valid = np.array([m['valid'] for m in cv.objects])[owner]
+        canvas, rng = render_nyud(idx, size, seed)
+        owner = canvas.owner()
+        seg = np.array([m['cls'] for m in canvas.objects], np.uint8)[owner]
+        valid = np.array([m['valid'] for m in canvas.objects])[owner]
         # Sensor holes: a few random blobs without depth and normals.
         for _ in range(int(rng.integers(1, 3))):
             cy, cx = rng.uniform(0, size[0]), rng.uniform(0, size[1])
             r = rng.uniform(2., 6.)
-            valid &= (cv.v - cy)**2 + (cv.u - cx)**2 >= r**2
-        depth = np.where(valid, cv.depth, 0.).astype(np.float32)
-        normals = np.where(valid[..., None], cv.normals, 0.).astype(np.float32)
+            valid &= (canvas.v - cy)**2 + (canvas.u - cx)**2 >= r**2
+        depth = np.where(valid, canvas.depth, 0.).astype(np.float32)
+        normals = np.where(valid[..., None], canvas.normals,
+                           0.).astype(np.float32)
         edge = label_map_edges(seg)
 
         write_jpg(
-            _path(root, ds.IMG_DIR, img_id, ds.IMG_SUFFIX), cv.image(rng))
+            _path(root, ds.IMG_DIR, img_id, ds.IMG_SUFFIX), canvas.image(rng))
         write_image(ann_path('semseg', img_id), seg)
         np.save(ann_path('depth', img_id), depth)
         np.save(ann_path('normals', img_id), normals)

@@ -119,11 +119,11 @@ class Box(NamedTuple):
     shading: str = 'flat'
     colour: Colour = 1.
 
-    def geometry(self, cv: Canvas, x: float, z: float):
+    def geometry(self, canvas: Canvas, x: float, z: float):
         """Mask, depth and normals of the box at object position (x, z)."""
         xc = x + self.dx
-        return cv.box(xc - self.width / 2, xc + self.width / 2, self.y0,
-                      self.y1, z + self.dz, self.shading)
+        return canvas.box(xc - self.width / 2, xc + self.width / 2, self.y0,
+                          self.y1, z + self.dz, self.shading)
 
 
 class Ellipsoid(NamedTuple):
@@ -147,10 +147,10 @@ class Ellipsoid(NamedTuple):
     dz: float = 0.
     colour: Colour = 1.
 
-    def geometry(self, cv: Canvas, x: float, z: float):
+    def geometry(self, canvas: Canvas, x: float, z: float):
         """Mask, depth and normals at object position (x, z)."""
-        return cv.ellipsoid(x + self.dx, self.yc, z + self.dz, self.rx,
-                            self.ry, self.rz)
+        return canvas.ellipsoid(x + self.dx, self.yc, z + self.dz, self.rx,
+                                self.ry, self.rz)
 
 
 class ObjectSpec(NamedTuple):
@@ -270,25 +270,25 @@ NYUD_VIEW = View(0.9, (0.4, 0.55), (1.0, 1.4), near=1.5)
 _GROUNDS = (('grass', (60, 150, 70)), ('ground', (70, 110, 140)))
 
 
-def _outdoor(cv: Canvas, rng: np.random.Generator) -> float:
+def _outdoor(canvas: Canvas, rng: np.random.Generator) -> float:
     """Sky (no valid normals) and grass or bare ground."""
     ctx = context_name_to_id()
-    o = cv.add_object(voc=0, ctx=ctx['sky'])
-    cv.paint(o, *cv.fronto_plane(1e6), (120, 180, 235), emissive=True)
+    o = canvas.add_object(voc=0, ctx=ctx['sky'])
+    canvas.paint(o, *canvas.fronto_plane(1e6), (120, 180, 235), emissive=True)
     name, colour = _GROUNDS[0] if rng.random() < 0.5 else _GROUNDS[1]
-    o = cv.add_object(voc=0, ctx=ctx[name])
-    cv.paint(o, *cv.plane_rows(0., up=True), colour)
+    o = canvas.add_object(voc=0, ctx=ctx[name])
+    canvas.paint(o, *canvas.plane_rows(0., up=True), colour)
     return 14.
 
 
-def _indoor(cv: Canvas, rng: np.random.Generator) -> float:
+def _indoor(canvas: Canvas, rng: np.random.Generator) -> float:
     """A back wall and a floor (valid normals)."""
     ctx = context_name_to_id()
     far = rng.uniform(7., 10.)
-    o = cv.add_object(voc=0, ctx=ctx['wall'])
-    cv.paint(o, *cv.fronto_plane(far), rng.uniform(120, 220, 3))
-    o = cv.add_object(voc=0, ctx=ctx['floor'])
-    cv.paint(o, *cv.plane_rows(0., up=True), rng.uniform(60, 160, 3))
+    o = canvas.add_object(voc=0, ctx=ctx['wall'])
+    canvas.paint(o, *canvas.fronto_plane(far), rng.uniform(120, 220, 3))
+    o = canvas.add_object(voc=0, ctx=ctx['floor'])
+    canvas.paint(o, *canvas.plane_rows(0., up=True), rng.uniform(60, 160, 3))
     return far
 
 
@@ -300,13 +300,13 @@ PASCAL_SCENES = (
 )
 
 
-def place(cv: Canvas, rng: np.random.Generator, z: float) -> float:
+def place(canvas: Canvas, rng: np.random.Generator, z: float) -> float:
     """Random lateral position at depth z whose column is in the frame."""
-    u = rng.uniform(0.08, 0.92) * cv.size[1]
-    return (u - cv.cx) * z / cv.focal
+    u = rng.uniform(0.08, 0.92) * canvas.size[1]
+    return (u - canvas.cx) * z / canvas.focal
 
 
-def paint_person(cv: Canvas, rng: np.random.Generator, obj: int, x: float,
+def paint_person(canvas: Canvas, rng: np.random.Generator, obj: int, x: float,
                  z: float, height: float, hat: bool) -> Dict[str, np.ndarray]:
     """Paint a person standing at (x, 0, z).
 
@@ -324,31 +324,31 @@ def paint_person(cv: Canvas, rng: np.random.Generator, obj: int, x: float,
             rx = (part.x1 - part.x0) / 2 * height
             ry = (part.v1 - part.v0) / 2 * height
             yc = height * (1 - (part.v0 + part.v1) / 2)
-            geo = cv.ellipsoid(x + (part.x0 + part.x1) / 2 * height, yc, zz,
-                               rx, ry, 0.9 * rx)
+            geo = canvas.ellipsoid(x + (part.x0 + part.x1) / 2 * height, yc,
+                                   zz, rx, ry, 0.9 * rx)
         else:
-            geo = cv.box(x + part.x0 * height, x + part.x1 * height,
-                         height * (1 - part.v1), height * (1 - part.v0), zz,
-                         part.shape)
-        sil[part.name] = cv.paint(
+            geo = canvas.box(x + part.x0 * height, x + part.x1 * height,
+                             height * (1 - part.v1), height * (1 - part.v0),
+                             zz, part.shape)
+        sil[part.name] = canvas.paint(
             obj, *geo, colours[part.material], part=part.name)
         if part.name == 'head':
             sil['hair'] = sil['head'] & (
-                cv.v < cv.row(height * (1 - HAIR_V), zz))
+                canvas.v < canvas.row(height * (1 - HAIR_V), zz))
     if hat:  # in front of the head; person pixels that belong to no part
-        geo = cv.box(x - 0.07 * height, x + 0.07 * height, height * 0.97,
-                     height * 1.03, z - 0.15)
-        cv.paint(obj, *geo, rng.uniform(0, 255, 3), accessory=True)
+        geo = canvas.box(x - 0.07 * height, x + 0.07 * height, height * 0.97,
+                         height * 1.03, z - 0.15)
+        canvas.paint(obj, *geo, rng.uniform(0, 255, 3), accessory=True)
     return sil
 
 
-def paint_object(cv: Canvas, obj: int, spec: ObjectSpec, x: float, z: float,
-                 colour: np.ndarray) -> None:
+def paint_object(canvas: Canvas, obj: int, spec: ObjectSpec, x: float,
+                 z: float, colour: np.ndarray) -> None:
     """Paint the primitives of a (non-person) catalogue entry."""
     for prim in spec.prims:
         rgb = colour * prim.colour if isinstance(prim.colour,
                                                  float) else prim.colour
-        cv.paint(obj, *prim.geometry(cv, x, z), rgb)
+        canvas.paint(obj, *prim.geometry(canvas, x, z), rgb)
 
 
 def render_pascal(idx: int, size: Tuple[int, int],
@@ -366,17 +366,17 @@ def render_pascal(idx: int, size: Tuple[int, int],
     ctx = context_name_to_id()
     voc = {n: i for i, n in enumerate(voc_classes())}
     scene = PASCAL_SCENES[idx % 2]
-    cv = PASCAL_VIEW.canvas(size, rng)
-    far = scene.background(cv, rng)
+    canvas = PASCAL_VIEW.canvas(size, rng)
+    far = scene.background(canvas, rng)
 
     persons = []
     n_person = 0 if idx % 4 == 3 else 1 + int(rng.integers(0, 2))
     for k in range(n_person):
         z = rng.uniform(PASCAL_VIEW.near, far - 1.)
         parts = k == 0 or rng.random() < 0.6
-        o = cv.add_object(
+        o = canvas.add_object(
             voc=voc['person'], ctx=ctx['person'], name='person', parts=parts)
-        sil = paint_person(cv, rng, o, place(cv, rng, z), z,
+        sil = paint_person(canvas, rng, o, place(canvas, rng, z), z,
                            rng.uniform(1.5, 1.9),
                            rng.random() < 0.4)
         persons.append((o, sil))
@@ -384,37 +384,37 @@ def render_pascal(idx: int, size: Tuple[int, int],
     for kind in rng.choice(scene.kinds, size=int(rng.integers(1, 4))):
         spec = PASCAL_OBJECTS[kind]
         z = rng.uniform(PASCAL_VIEW.near, far - 0.5)
-        x = place(cv, rng, z)
+        x = place(canvas, rng, z)
         col = rng.uniform(30, 230, 3)
-        o = cv.add_object(voc=voc.get(kind, 0), ctx=ctx[kind], name=kind)
+        o = canvas.add_object(voc=voc.get(kind, 0), ctx=ctx[kind], name=kind)
         if spec.behind is not None:
             z = rng.uniform(far, far + spec.behind)
-            x = place(cv, rng, z)
-        paint_object(cv, o, spec, x, z, col)
-    return cv, persons, rng
+            x = place(canvas, rng, z)
+        paint_object(canvas, o, spec, x, z, col)
+    return canvas, persons, rng
 
 
-def _nyud_room(cv: Canvas, rng: np.random.Generator, cls: Dict[str,
-                                                               int]) -> float:
+def _nyud_room(canvas: Canvas, rng: np.random.Generator,
+               cls: Dict[str, int]) -> float:
     """Back and side walls, floor and ceiling; returns the back depth."""
     far = rng.uniform(4., 6.)
     wall_col = rng.uniform(140, 230, 3)
     surfaces = (
-        ('wall', cv.fronto_plane(far)),
-        ('wall', cv.vertical_plane(-rng.uniform(1.5, 2.5))),
-        ('wall', cv.vertical_plane(rng.uniform(1.5, 2.5))),
-        ('floor', cv.plane_rows(0., up=True)),
-        ('ceiling', cv.plane_rows(2.6, up=False)),
+        ('wall', canvas.fronto_plane(far)),
+        ('wall', canvas.vertical_plane(-rng.uniform(1.5, 2.5))),
+        ('wall', canvas.vertical_plane(rng.uniform(1.5, 2.5))),
+        ('floor', canvas.plane_rows(0., up=True)),
+        ('ceiling', canvas.plane_rows(2.6, up=False)),
     )
     for name, geo in surfaces:
-        o = cv.add_object(cls=cls[name], valid=True)
-        cv.paint(o, *geo,
-                 wall_col if name == 'wall' else rng.uniform(60, 200, 3))
+        o = canvas.add_object(cls=cls[name], valid=True)
+        canvas.paint(o, *geo,
+                     wall_col if name == 'wall' else rng.uniform(60, 200, 3))
     for name, has_depth in NYUD_WALL_ITEMS:
         x = rng.uniform(-1.2, 1.2)
-        o = cv.add_object(cls=cls[name], valid=has_depth)
-        cv.paint(o, *cv.box(x - .35, x + .35, 1.2, 1.8, far - .02),
-                 rng.uniform(20, 240, 3))
+        o = canvas.add_object(cls=cls[name], valid=has_depth)
+        canvas.paint(o, *canvas.box(x - .35, x + .35, 1.2, 1.8, far - .02),
+                     rng.uniform(20, 240, 3))
     return far
 
 
@@ -429,8 +429,8 @@ def render_nyud(idx: int, size: Tuple[int, int],
     """
     rng = np.random.default_rng([seed, 2, idx])
     cls = {n: i + 1 for i, n in enumerate(nyud_classes())}  # png ids
-    cv = NYUD_VIEW.canvas(size, rng)
-    far = _nyud_room(cv, rng, cls)
+    canvas = NYUD_VIEW.canvas(size, rng)
+    far = _nyud_room(canvas, rng, cls)
     chosen = list(
         rng.choice(tuple(NYUD_OBJECTS), size=int(rng.integers(2, 5))))
     if idx % 3 == 0:  # guarantee some unlabelled pixels in the set
@@ -438,12 +438,12 @@ def render_nyud(idx: int, size: Tuple[int, int],
     for kind in chosen:
         spec = NYUD_OBJECTS[kind]
         z = rng.uniform(NYUD_VIEW.near, far - .5)
-        x = place(cv, rng, z)
+        x = place(canvas, rng, z)
         col = rng.uniform(30, 230, 3)
-        o = cv.add_object(cls=cls.get(kind, 0), valid=True)
+        o = canvas.add_object(cls=cls.get(kind, 0), valid=True)
         if spec.hat_prob is not None:
-            paint_person(cv, rng, o, x, z, rng.uniform(1.5, 1.9),
+            paint_person(canvas, rng, o, x, z, rng.uniform(1.5, 1.9),
                          rng.random() < spec.hat_prob)
         else:
-            paint_object(cv, o, spec, x, z, col)
-    return cv, rng
+            paint_object(canvas, o, spec, x, z, col)
+    return canvas, rng

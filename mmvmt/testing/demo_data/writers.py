@@ -64,7 +64,7 @@ def soft_saliency(salient: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return sal
 
 
-def pascal_part_objects(cv: Canvas, owner: np.ndarray,
+def pascal_part_objects(canvas: Canvas, owner: np.ndarray,
                         persons: Persons) -> Tuple[List[PartObject], bool]:
     """PASCAL-Part objects of a rendering, one per visible VOC object.
 
@@ -76,11 +76,11 @@ def pascal_part_objects(cv: Canvas, owner: np.ndarray,
         tuple: The objects and whether a person has parts.
     """
     voc_names = voc_classes()
-    accessory = np.array([p['accessory'] for p in cv.prims] + [False])
-    acc = accessory[cv.prim]
+    accessory = np.array([p['accessory'] for p in canvas.prims] + [False])
+    acc = accessory[canvas.prim]
     person_sil = dict(persons)
     objects, any_parts = [], False
-    for o, meta in enumerate(cv.objects):
+    for o, meta in enumerate(canvas.objects):
         visible = owner == o
         if meta['voc'] == 0 or not visible.any():
             continue
@@ -92,7 +92,7 @@ def pascal_part_objects(cv: Canvas, owner: np.ndarray,
                 if mask.any():
                     parts.append((name, mask))
         elif spec is not None and spec.decoy_part is not None:
-            sub = visible & (cv.u < cv.u[visible].mean())
+            sub = visible & (canvas.u < canvas.u[visible].mean())
             if sub.any():
                 parts.append((spec.decoy_part, sub))
         any_parts |= meta['name'] == 'person' and bool(parts)
@@ -102,14 +102,14 @@ def pascal_part_objects(cv: Canvas, owner: np.ndarray,
     return objects, any_parts
 
 
-def write_pascal_part(path: str, img_id: str, cv: Canvas, owner: np.ndarray,
-                      persons: Persons) -> bool:
+def write_pascal_part(path: str, img_id: str, canvas: Canvas,
+                      owner: np.ndarray, persons: Persons) -> bool:
     """Write the PASCAL-Part file of a rendering.
 
     Returns:
         bool: Whether a person has parts.
     """
-    objects, any_parts = pascal_part_objects(cv, owner, persons)
+    objects, any_parts = pascal_part_objects(canvas, owner, persons)
     write_pascal_part_mat(path, img_id, objects)
     return any_parts
 
