@@ -5,7 +5,7 @@ PY      := $(VENV)/bin/python
 DEMO    ?= data/demo
 WORKDIR ?= work_dirs/demo
 PYTEST_ARGS ?=
-LINT_PATHS ?= mmvmt tools tests configs setup.py
+LINT_PATHS ?= mmvmt tools tests configs demo setup.py
 
 .PHONY: install demo demo-data test lint clean-demo
 

@@ -209,7 +209,8 @@ TASKS: Dict[str, TaskSpec] = {
             loss=dict(type='BalancedBCELoss'),
             loss_weight=5.0,
             metric='mIoU',
-            higher_is_better=dict(mIoU=True, maxF=True)),
+            higher_is_better=dict(
+                mIoU=True, maxF=True, maxF_astmt=True, maxF_beta=True)),
         TaskSpec(
             name='normals',
             kind=NORMALS,

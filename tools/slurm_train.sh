@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Usage: [GPUS=8] tools/slurm_train.sh PARTITION JOB_NAME CONFIG [train.py args...]
-# Env: GPUS GPUS_PER_NODE CPUS_PER_TASK SRUN_ARGS (as mmseg's script).
+# Env: GPUS GPUS_PER_NODE CPUS_PER_TASK SRUN_ARGS (as mmseg's script), PORT
+# (the rendezvous port, MASTER_PORT of every task; default 29500).
 set -x
 
 PARTITION=$1
@@ -10,9 +11,11 @@ GPUS=${GPUS:-4}
 GPUS_PER_NODE=${GPUS_PER_NODE:-4}
 CPUS_PER_TASK=${CPUS_PER_TASK:-5}
 SRUN_ARGS=${SRUN_ARGS:-""}
+PORT=${PORT:-29500}
 PY_ARGS=${@:4}
 
 PYTHONPATH="$(dirname $0)/..":$PYTHONPATH \
+MASTER_PORT=${PORT} \
 srun -p ${PARTITION} \
     --job-name=${JOB_NAME} \
     --gres=gpu:${GPUS_PER_NODE} \

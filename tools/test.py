@@ -3,6 +3,9 @@
 Same arguments as mmseg's ``tools/test.py``. ``--out DIR`` writes every task's
 predictions (and ``metrics.json``) through :class:`MultiTaskOutputHook`, so it
 works whatever the evaluator is (a list of evaluators included).
+``--show-dir DIR`` draws every image (``--show-interval N``: every N-th) into
+``DIR/vis_data/vis_image/``. A checkpoint that does not fit the model is
+refused with the offending keys unless ``--partial-load`` is given.
 """
 import argparse
 import os
@@ -14,7 +17,11 @@ from mmengine.runner import Runner
 from mmseg.registry import RUNNERS
 
 import mmvmt  # noqa: F401  (registers modules, checkpoint compatibility)
+from mmvmt.engine import configure_checkpoint_hook
 from mmvmt.utils import setup_cpu_distributed
+
+#: ``cfg-options`` key of the visualisation interval.
+INTERVAL_KEY = 'default_hooks.visualization.interval'
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -44,8 +51,19 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--show-dir',
         help='draw a mosaic (image, then ground truth and prediction of '
-        'every task) per visualised image into DIR/vis_data/vis_image/; '
-        'the hook draws every `interval`-th image (default 50)')
+        'every task) per image into DIR/vis_data/vis_image/')
+    parser.add_argument(
+        '--show-interval',
+        type=int,
+        default=None,
+        help='with --show/--show-dir, draw every N-th image only (default: '
+        'every image)')
+    parser.add_argument(
+        '--partial-load',
+        action='store_true',
+        default=False,
+        help='load the entries of a checkpoint that fit the model and warn '
+        'about the rest; without it such a checkpoint is refused')
     parser.add_argument(
         '--wait-time', type=float, default=2, help='the interval of show (s)')
     parser.add_argument(
@@ -79,6 +97,11 @@ def trigger_visualization_hook(cfg: Config, args: argparse.Namespace) -> None:
             'refer to usage "visualization=dict(type=\'VisualizationHook\')"')
     visualization_hook = default_hooks['visualization']
     visualization_hook['draw'] = True
+    interval = getattr(args, 'show_interval', None)
+    if interval is not None:
+        visualization_hook['interval'] = interval
+    elif INTERVAL_KEY not in (getattr(args, 'cfg_options', None) or {}):
+        visualization_hook['interval'] = 1
     if args.show:
         visualization_hook['show'] = True
         visualization_hook['wait_time'] = args.wait_time
@@ -113,12 +136,23 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         hooks.append(dict(type='MultiTaskOutputHook', out_dir=args.out))
         cfg.custom_hooks = hooks
 
+    configure_checkpoint_hook(cfg, strict=False if args.partial_load else None)
+
     setup_cpu_distributed(cfg)  # DDP over gloo when there is no GPU
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)
     else:
         runner = RUNNERS.build(cfg)
     runner.test()
+    if args.show_dir:
+        report_drawings(runner, args.show_dir)
+
+
+def report_drawings(runner, show_dir: str) -> None:
+    """Log where ``--show-dir`` drawings went, and how many there are."""
+    image_dir = osp.join(show_dir, 'vis_data', 'vis_image')
+    num = len(os.listdir(image_dir)) if osp.isdir(image_dir) else 0
+    runner.logger.info(f'--show-dir: {num} drawings in {image_dir}')
 
 
 if __name__ == '__main__':

@@ -1,21 +1,25 @@
 """Train a (multi-task) segmentor: ``python tools/train.py CONFIG``.
 
 Same arguments as mmseg's ``tools/train.py``, plus ``--adapter-only`` to save
-checkpoints holding only the trainable weights.
+checkpoints holding only the trainable weights and ``--partial-load`` to load
+a ``load_from`` checkpoint that does not fit the model on purpose (by default
+such a checkpoint is refused, with the offending keys). ``--resume`` keeps
+the random seed of the resumed run; the log says which seed is used.
 """
 import argparse
 import logging
 import os
 import os.path as osp
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Tuple
 
 from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
-from mmengine.runner import Runner
+from mmengine.runner import Runner, find_latest_checkpoint
 from mmseg.registry import RUNNERS
 
 import mmvmt  # noqa: F401  (registers modules, checkpoint compatibility)
-from mmvmt.utils import setup_cpu_distributed
+from mmvmt.engine import configure_checkpoint_hook
+from mmvmt.utils import read_checkpoint_meta, setup_cpu_distributed
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -48,6 +52,13 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help='save checkpoints with only the trainable weights (adapters, '
         'task modules, heads); load them on top of the pretrained backbone')
     parser.add_argument(
+        '--partial-load',
+        action='store_true',
+        default=False,
+        help='load the entries of a checkpoint that fit the model and warn '
+        'about the rest (missing, unexpected, other shapes), e.g. to start '
+        'a new head; without it such a checkpoint is refused')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -70,16 +81,44 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return args
 
 
-def enable_adapter_only(cfg: Config) -> None:
-    """Make the trainable-checkpoint hook save trainable weights only."""
-    hooks = cfg.get('custom_hooks', None) or []
-    for hook in hooks:
-        if hook.get('type') == 'TrainableCheckpointHook':
-            hook['trainable_only'] = True
-            break
-    else:
-        hooks.append(dict(type='TrainableCheckpointHook', trainable_only=True))
-    cfg.custom_hooks = hooks
+def resumed_seed(cfg: Config) -> Tuple[Optional[int], str]:
+    """Give a resumed run the seed of the run it resumes.
+
+    mmengine builds the training data loader (its sampler takes the seed)
+    before it reads the resumed checkpoint, so without a seed in the config
+    a resumed run would draw a new one. The seed is read from the
+    checkpoint's meta (memory-mapped, weights left on disk) and set as
+    ``cfg.randomness.seed``.
+
+    Args:
+        cfg: The full config with ``work_dir`` set (changed in place).
+
+    Returns:
+        tuple: The checkpoint's seed (None if unknown) and a note saying
+        where the run's seed comes from, for the log.
+    """
+    path = cfg.get('load_from', None) or find_latest_checkpoint(cfg.work_dir)
+    if not path:
+        return None, ''
+    seed = read_checkpoint_meta(path).get('seed')
+    if seed is None:
+        return None, ''
+    randomness = dict(cfg.get('randomness', None) or {})
+    if randomness.get('seed') is None:
+        randomness['seed'] = int(seed)
+        cfg.randomness = randomness
+        return int(seed), f'the seed of the resumed checkpoint {path}'
+    return int(seed), 'randomness.seed of the config'
+
+
+def seed_note(cfg: Config, resumed: str) -> str:
+    """Where the run's seed comes from, for the log line."""
+    if resumed:
+        return resumed
+    if (cfg.get('randomness', None) or {}).get('seed') is not None:
+        return 'randomness.seed of the config'
+    return ('drawn at random; to repeat this run pass '
+            '--cfg-options randomness.seed=<this seed>')
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
@@ -116,15 +155,20 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.loss_scale = 'dynamic'
 
-    if args.adapter_only:
-        enable_adapter_only(cfg)
+    configure_checkpoint_hook(
+        cfg,
+        trainable_only=True if args.adapter_only else None,
+        strict=False if args.partial_load else None)
     cfg.resume = args.resume
+    resumed = resumed_seed(cfg)[1] if args.resume else ''
 
     setup_cpu_distributed(cfg)  # DDP over gloo when there is no GPU
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)
     else:
         runner = RUNNERS.build(cfg)
+    runner.logger.info(
+        f'random seed: {runner.seed} ({seed_note(cfg, resumed)})')
     runner.train()
 
 

@@ -15,6 +15,11 @@ log_processor = dict(by_epoch=False)
 log_level = 'INFO'
 load_from = None
 resume = False
-# Loads trainable-only checkpoints on top of the pretrained backbone; with
-# `tools/train.py --adapter-only` it also saves them.
-custom_hooks = [dict(type='TrainableCheckpointHook', trainable_only=False)]
+# Refuses a checkpoint (load_from, --resume, tools/test.py) that does not fit
+# the model, listing the offending keys (`--partial-load`: strict=False loads
+# what fits); loads trainable-only checkpoints on top of the pretrained
+# backbone after checking its checksum. With `tools/train.py --adapter-only`
+# it also saves them.
+custom_hooks = [
+    dict(type='TrainableCheckpointHook', trainable_only=False, strict=True)
+]

@@ -1,7 +1,19 @@
 """Inference APIs (OpenMMLab's ``apis``: build a model, run it on images).
 
-Empty for now: run models through ``tools/test.py``. Parameter counting,
-formerly here, is :mod:`mmvmt.utils.param_count`.
+* :class:`MultiTaskInferencer`: every task's prediction as numpy maps for
+  image paths, folders or arrays; optional files and drawings.
+* :func:`show_result_pyplot`: mmseg's drawing function for multi-task
+  results.
+* mmseg's own ``init_model`` / ``inference_model`` work with every mmvmt
+  config too (they return a ``MultiTaskDataSample``; see the README).
 """
+from .inferencer import MultiTaskInferencer, config_names, resolve_config
+from .outputs import prediction_arrays, write_predictions
+from .show import show_result_pyplot
+from .weights import check_state_dict, load_inference_weights, read_checkpoint
 
-__all__: list = []
+__all__ = [
+    'MultiTaskInferencer', 'config_names', 'resolve_config',
+    'prediction_arrays', 'write_predictions', 'show_result_pyplot',
+    'check_state_dict', 'load_inference_weights', 'read_checkpoint'
+]

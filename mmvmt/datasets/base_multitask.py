@@ -88,6 +88,9 @@ class BaseMultiTaskDataset(BaseSegDataset):
     #: Converter producing the ``converted`` annotations (maps the data
     #: root to the command line), if any.
     CONVERTER: Optional[Callable[[str], str]] = None
+    #: ``(data_root, task, img_id) -> raw paths`` a converted map is made
+    #: from (named when that map is missing), if any.
+    RAW_SOURCES: Optional[Callable[[str, str, str], List[str]]] = None
 
     def __init__(self,
                  data_root: str,
@@ -197,7 +200,16 @@ class BaseMultiTaskDataset(BaseSegDataset):
         msg = (f'{self.__class__.__name__}: {task} annotation of image '
                f'{img_id!r} not found (looked for '
                f'{" and ".join(candidates)})')
-        if ann.converted and self.CONVERTER is not None:
+        if ann.converted and self.RAW_SOURCES is not None:
+            raw = self.RAW_SOURCES(self.data_root, task, img_id)
+            rerun = (f're-run: {self.CONVERTER(self.data_root)}'
+                     if self.CONVERTER is not None else 're-run the converter')
+            msg += ('; the converter writes nothing for an image whose raw '
+                    f'files it cannot read: check {" and ".join(raw)} (a '
+                    'converter run with --skip-bad lists the bad ones), fix '
+                    f'them and {rerun}, or remove {img_id!r} from '
+                    f'{self.ann_file}')
+        elif ann.converted and self.CONVERTER is not None:
             msg += ('; the converted maps look incomplete, re-run: '
                     f'{self.CONVERTER(self.data_root)}')
         raise FileNotFoundError(msg)

@@ -5,7 +5,8 @@ from mmseg.registry import DATASETS
 from .base_multitask import BaseMultiTaskDataset, TaskAnnotation
 from .facts import human_parts_classes, voc_classes
 from .palettes import class_palette
-from .pascal_mt_conversion import CONVERTED_DIRS, converter_command
+from .pascal_mt_conversion import (CONVERTED_DIRS, converter_command,
+                                   raw_sources)
 
 __all__ = ['PascalContextMTDataset']
 
@@ -71,3 +72,4 @@ class PascalContextMTDataset(BaseMultiTaskDataset):
                             converted=True))
     DEFAULT_TASKS = ('semseg', 'human_parts', 'sal', 'normals')
     CONVERTER = staticmethod(converter_command)
+    RAW_SOURCES = staticmethod(raw_sources)

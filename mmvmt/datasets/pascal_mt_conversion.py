@@ -35,12 +35,15 @@ Rules (the reference loaders of ASTMT / MTI-Net):
 The ``.mat`` files are read with :mod:`mmvmt.fileio.pascal_mat`.
 
 Usage: ``python tools/dataset_converters/pascal_mt.py PASCAL_MT_ROOT
-[--nproc N]``.
+[--nproc N] [--skip-bad]``. With ``--skip-bad`` an image whose raw files are
+missing or corrupt is skipped (nothing is written for it, stale maps of an
+earlier run are removed) and listed at the end, instead of stopping the
+conversion.
 """
 import os
 import os.path as osp
 from functools import partial
-from typing import Iterable, List, Sequence, Tuple
+from typing import Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -53,7 +56,7 @@ from .facts import (normals_valid_context_ids, part_name_to_class,
 __all__ = [
     'CONVERTED_DIRS', 'CONVERTER_SCRIPT', 'RAW_DIRS', 'converter_command',
     'read_split_ids', 'human_parts_from_mat', 'mask_normals', 'convert_image',
-    'convert_pascal_mt'
+    'convert_pascal_mt', 'Conversion', 'raw_sources'
 ]
 
 #: Converted folder of each task, relative to the PASCAL_MT root.
@@ -72,6 +75,29 @@ CONVERTER_SCRIPT = 'tools/dataset_converters/pascal_mt.py'
 
 #: The benchmark's splits, in the order the converter walks them.
 SPLITS = ('train', 'val')
+
+
+def raw_sources(root: str, task: str, img_id: str) -> List[str]:
+    """The raw files a converted map of ``task`` is made from.
+
+    Args:
+        root: PASCAL_MT root.
+        task: A task of :data:`CONVERTED_DIRS`.
+        img_id: Image id.
+
+    Returns:
+        list[str]: Raw paths (empty for a task that is not converted).
+    """
+    label_map = osp.join(root, RAW_DIRS['label_map'], f'{img_id}.mat')
+    if task == 'human_parts':
+        return [osp.join(root, RAW_DIRS['human_parts'], f'{img_id}.mat')]
+    if task == 'normals':
+        return [
+            osp.join(root, RAW_DIRS['normals'], f'{img_id}.png'), label_map
+        ]
+    if task == 'edge':
+        return [label_map]
+    return []
 
 
 def converter_command(root: str) -> str:
@@ -197,10 +223,40 @@ def convert_image(img_id: str, root: str) -> None:
         label_map_edges(label_map))
 
 
+class Conversion(NamedTuple):
+    """What :func:`convert_pascal_mt` did.
+
+    Attributes:
+        converted: Number of converted images.
+        bad: ``(image id, error naming the raw file)`` of each skipped
+            image (``skip_bad=True`` only).
+    """
+    converted: int
+    bad: List[Tuple[str, str]]
+
+
+def _convert_or_report(img_id: str, root: str) -> Optional[str]:
+    """:func:`convert_image`; a bad raw file gives its message instead.
+
+    Nothing is left behind for a bad image: maps of an earlier run are
+    removed, so the dataset does not read stale labels.
+    """
+    try:
+        convert_image(img_id, root)
+    except (OSError, ValueError) as err:
+        for folder in CONVERTED_DIRS.values():
+            stale = osp.join(root, folder, f'{img_id}.png')
+            if osp.isfile(stale):
+                os.remove(stale)
+        return f'{type(err).__name__}: {err}'
+    return None
+
+
 def convert_pascal_mt(root: str,
                       nproc: int = 1,
                       ids: Iterable[str] = None,
-                      progress: bool = True) -> int:
+                      progress: bool = True,
+                      skip_bad: bool = False) -> Conversion:
     """Convert a raw PASCAL_MT tree (all ids of the train and val splits).
 
     Args:
@@ -209,13 +265,17 @@ def convert_pascal_mt(root: str,
         ids: Image ids to convert; defaults to every id of
             ``ImageSets/Context/{train,val}.txt``.
         progress: Show a progress bar.
+        skip_bad: Skip images with a missing or corrupt raw file (nothing
+            is written for them) and report them, instead of stopping at
+            the first one.
 
     Returns:
-        int: Number of converted images.
+        Conversion: The number of converted images and the skipped ones.
 
     Raises:
-        FileNotFoundError: If ``root``, a split file or a raw file is
-            missing.
+        FileNotFoundError: If ``root`` or a split file is missing, or
+            (without ``skip_bad``) a raw file is.
+        ValueError: Without ``skip_bad``, if a raw file is corrupt.
     """
     import mmengine  # progress bars; kept local so the module stays light
 
@@ -224,12 +284,13 @@ def convert_pascal_mt(root: str,
     ids = read_split_ids(root) if ids is None else list(ids)
     for folder in CONVERTED_DIRS.values():
         os.makedirs(osp.join(root, folder), exist_ok=True)
-    worker = partial(convert_image, root=root)
+    worker = partial(
+        _convert_or_report if skip_bad else convert_image, root=root)
     if nproc > 1:
-        mmengine.track_parallel_progress(worker, ids, nproc)
+        results = mmengine.track_parallel_progress(worker, ids, nproc)
     elif progress:
-        mmengine.track_progress(worker, ids)
+        results = mmengine.track_progress(worker, ids)
     else:
-        for img_id in ids:
-            worker(img_id)
-    return len(ids)
+        results = [worker(img_id) for img_id in ids]
+    bad = [(i, msg) for i, msg in zip(ids, results or []) if msg]
+    return Conversion(len(ids) - len(bad), bad)

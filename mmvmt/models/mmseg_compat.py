@@ -6,6 +6,8 @@ against the installed stack, so an upgrade that changes one of them fails
 there first (``docs/design.md`` sections 5 and 6).
 """
 import inspect
+import re
+from collections import OrderedDict
 from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 import torch
@@ -17,7 +19,8 @@ from torch import Tensor
 
 __all__ = [
     'config_class', 'takes_argument', 'uses_class_map_loss',
-    'input_size_metas', 'swin_block_forward', 'runner_load_from'
+    'input_size_metas', 'swin_block_forward', 'runner_load_from',
+    'RUNNER_REVISE_KEYS', 'runner_checkpoint_state', 'runner_checkpoint_path'
 ]
 
 #: ``mlp(u, x1)`` of :func:`swin_block_forward`: the block's MLP step.
@@ -150,3 +153,52 @@ def runner_load_from(runner: Any) -> Optional[str]:
         str | None: The path or URL, None if nothing is loaded.
     """
     return getattr(runner, '_load_from', None)
+
+
+#: The key rewrites of ``Runner.load_checkpoint`` (its ``revise_keys``
+#: default): a ``module.`` prefix left by a model wrapper is dropped.
+RUNNER_REVISE_KEYS = ((r'^module.', ''), )
+
+
+def runner_checkpoint_state(checkpoint: Any) -> 'OrderedDict[str, Any]':
+    """The state dict ``Runner.load_checkpoint`` loads from ``checkpoint``.
+
+    mmengine's ``_load_checkpoint_to_model`` takes ``checkpoint['state_dict']``
+    (or the checkpoint itself when there is none) and applies
+    :data:`RUNNER_REVISE_KEYS`.
+
+    Args:
+        checkpoint: The loaded checkpoint object.
+
+    Returns:
+        OrderedDict: Key -> value, with the keys the model will see.
+    """
+    state = checkpoint
+    if isinstance(checkpoint, dict) and 'state_dict' in checkpoint:
+        state = checkpoint['state_dict']
+    if not isinstance(state, dict):
+        return OrderedDict()
+    for pattern, repl in RUNNER_REVISE_KEYS:
+        state = OrderedDict(
+            (re.sub(pattern, repl, k), v) for k, v in state.items())
+    return state
+
+
+def runner_checkpoint_path(runner: Any) -> Optional[str]:
+    """The checkpoint an mmengine ``Runner`` loads or resumes from.
+
+    ``load_from`` when given; with ``resume=True`` and no ``load_from`` the
+    path in ``<work_dir>/last_checkpoint`` (mmengine's auto-resume). Both
+    live in private runner attributes (``_load_from``, ``_resume``).
+
+    Args:
+        runner: An mmengine runner.
+
+    Returns:
+        str | None: The path, None if nothing is loaded.
+    """
+    path = runner_load_from(runner)
+    if path or not getattr(runner, '_resume', False):
+        return path
+    from mmengine.runner import find_latest_checkpoint
+    return find_latest_checkpoint(runner.work_dir)

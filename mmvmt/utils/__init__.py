@@ -1,13 +1,18 @@
-"""Utilities: checkpoint loading under torch >= 2.6, DDP on CPU.
+"""Utilities: checkpoint loading and atomic writing, DDP on CPU.
 
 :mod:`mmvmt.utils.param_count` is not imported here: it imports the models,
 while this package is imported before anything else.
 """
 from .checkpoint_compat import (SAFE_CHECKPOINT_GLOBALS,
                                 allow_runner_checkpoints)
-from .dist import setup_cpu_distributed
+from .checkpoint_io import (AtomicLocalBackend, CheckpointReadError,
+                            atomic_write_bytes, load_local_checkpoint,
+                            read_checkpoint_meta)
+from .dist import CPUDistributedDataParallel, setup_cpu_distributed
 
 __all__ = [
     'SAFE_CHECKPOINT_GLOBALS', 'allow_runner_checkpoints',
-    'setup_cpu_distributed'
+    'AtomicLocalBackend', 'CheckpointReadError', 'atomic_write_bytes',
+    'load_local_checkpoint', 'read_checkpoint_meta',
+    'CPUDistributedDataParallel', 'setup_cpu_distributed'
 ]

@@ -3,21 +3,64 @@ import logging
 
 import torch
 import torch.distributed as torch_dist
+import torch.nn as nn
 from mmengine.config import Config
 from mmengine.logging import print_log
+from mmengine.model import MMDistributedDataParallel, revert_sync_batchnorm
+from mmengine.registry import MODEL_WRAPPERS
 
-__all__ = ['setup_cpu_distributed']
+__all__ = ['setup_cpu_distributed', 'CPUDistributedDataParallel']
+
+#: Wrapper types :func:`setup_cpu_distributed` replaces with the CPU one.
+DEFAULT_WRAPPERS = (None, 'MMDistributedDataParallel')
+
+
+def _num_sync_bn(module: nn.Module) -> int:
+    return sum(
+        isinstance(m, nn.modules.batchnorm.SyncBatchNorm)
+        or type(m).__name__ == 'SyncBatchNorm' for m in module.modules())
+
+
+# In mmengine's root registry: ``Runner.wrap_model`` looks the type up with
+# ``MODEL_WRAPPERS.get``, which does not search the scoped child registries.
+@MODEL_WRAPPERS.register_module()
+class CPUDistributedDataParallel(MMDistributedDataParallel):
+    """``MMDistributedDataParallel`` for CPU processes (gloo).
+
+    ``SyncBatchNorm`` only runs on GPUs, and every shipped config uses it
+    in the decode heads. This wrapper turns every SyncBN layer into a plain
+    BN layer first (mmengine's :func:`revert_sync_batchnorm`, which keeps
+    the weights, statistics and ``requires_grad``) and says so in one log
+    line; each process then normalises over its own batch, and DDP
+    broadcasts rank 0's running statistics.
+
+    Args:
+        module: The model.
+        **kwargs: As for :class:`MMDistributedDataParallel`.
+    """
+
+    def __init__(self, module: nn.Module, **kwargs) -> None:
+        num = _num_sync_bn(module)
+        if num:
+            module = revert_sync_batchnorm(module)
+            print_log(
+                f'CPU distributed run (gloo): converted {num} SyncBatchNorm '
+                'layers to BatchNorm (SyncBatchNorm needs GPUs)',
+                logger='current')
+        super().__init__(module=module, **kwargs)
 
 
 def setup_cpu_distributed(cfg: Config) -> bool:
     """Prepare a ``--launcher pytorch`` run on a machine without CUDA.
 
     mmengine's ``init_dist`` always calls ``torch.cuda.set_device`` and its
-    DDP wrapper always passes ``device_ids``; both fail on CPU. When the
-    launcher is ``pytorch`` and CUDA is unavailable, this initialises the
-    process group itself with the gloo backend (the Runner then skips its own
-    ``init_dist``) and makes the DDP wrapper CPU-compatible. GPU runs are
-    left untouched.
+    DDP wrapper always passes ``device_ids``; both fail on CPU, and so does
+    SyncBN. When the launcher is ``pytorch`` and CUDA is unavailable, this
+    initialises the process group itself with the gloo backend (the Runner
+    then skips its own ``init_dist``) and selects
+    :class:`CPUDistributedDataParallel` (unless the config names another
+    wrapper, which then only gets ``device_ids=None``). GPU runs are left
+    untouched.
 
     Args:
         cfg: The full config; ``cfg.launcher`` must be set.
@@ -37,7 +80,8 @@ def setup_cpu_distributed(cfg: Config) -> bool:
     if not torch_dist.is_initialized():
         torch_dist.init_process_group(backend='gloo')
     wrapper = dict(cfg.get('model_wrapper_cfg', None) or {})
-    wrapper.setdefault('type', 'MMDistributedDataParallel')
+    if wrapper.get('type') in DEFAULT_WRAPPERS:
+        wrapper['type'] = 'CPUDistributedDataParallel'
     wrapper['device_ids'] = None
     cfg.model_wrapper_cfg = wrapper
     return True

@@ -15,6 +15,8 @@ from .class_labels import center_loc, draw_class_names
 from .colorize import (Color, class_map_rgb, depth_reference, depth_turbo,
                        generated_palette, normals_rgb, overlay,
                        probability_gray)
+from .legends import (class_legend, depth_legend, lines_panel, normals_legend,
+                      probability_legend, stack_legends)
 
 __all__ = ['MultiTaskLocalVisualizer', 'class_names_and_palette']
 
@@ -22,6 +24,18 @@ __all__ = ['MultiTaskLocalVisualizer', 'class_names_and_palette']
 TaskMap = Tuple[np.ndarray, np.ndarray]
 #: Colours one map of a task: ``(values, valid) -> H x W x 3`` RGB tile.
 Colorizer = Callable[[np.ndarray, np.ndarray], np.ndarray]
+#: Draws a task's legend: ``(width, drawn maps) -> h x width x 3`` panel.
+Legend = Callable[[int, Sequence[TaskMap]], np.ndarray]
+#: Per-kind factory: ``(spec, image, maps, with_labels) -> (Colorizer,
+#: Legend)``.
+KindDrawer = Callable[..., Tuple[Colorizer, Legend]]
+#: Text of a ground-truth tile whose map is missing or entirely invalid.
+NO_ANNOTATION = 'no annotation'
+
+
+def _has_invalid(maps: Sequence[TaskMap]) -> bool:
+    """Whether any of the maps has an invalid pixel."""
+    return any(not valid.all() for _, valid in maps)
 
 
 def class_names_and_palette(dataset_meta: Optional[dict], task: str,
@@ -89,7 +103,16 @@ class MultiTaskLocalVisualizer(SegLocalVisualizer):
     and the image's shorter side is at least :attr:`min_label_size` pixels
     (below that they would only hide the map).
     Each tile gets a title (``'<task> GT'`` / ``'<task> pred'``) in its
-    top-left corner; a missing map gives a black tile titled ``n/a``.
+    top-left corner. A ground-truth tile whose map is missing or entirely
+    invalid (e.g. human parts of an image without a person) shows the
+    dimmed image and ``no annotation``; a missing prediction gives a black
+    tile titled ``n/a``. Without any ground truth (inference) the mosaic is
+    the prediction row alone.
+
+    With ``draw_legend`` a band under the mosaic explains each column's
+    colours (:mod:`mmvmt.visualization.legends`): the names of the classes
+    shown, the probability ramp, a key of the normals' colour code and the
+    depth colour bar in metres.
     Samples without task fields (a plain :class:`SegDataSample`) are drawn
     by :class:`SegLocalVisualizer` with mmseg's ``classes``/``palette``.
 
@@ -103,6 +126,7 @@ class MultiTaskLocalVisualizer(SegLocalVisualizer):
         palette: mmseg palette, likewise.
         dataset_name: mmseg dataset name giving default classes/palette.
         alpha: Opacity of the class-map colours over the image.
+        draw_legend: Whether to draw the legend band. Defaults to True.
         **kwargs: Other arguments of
             :class:`mmengine.visualization.Visualizer`.
     """
@@ -119,10 +143,12 @@ class MultiTaskLocalVisualizer(SegLocalVisualizer):
                  palette: Optional[List] = None,
                  dataset_name: Optional[str] = None,
                  alpha: float = 0.8,
+                 draw_legend: bool = True,
                  **kwargs) -> None:
         super().__init__(name, image, vis_backends, save_dir, classes, palette,
                          dataset_name, alpha, **kwargs)
-        self._colorizers: Dict[str, Callable[..., Colorizer]] = {
+        self.draw_legend = draw_legend
+        self._colorizers: Dict[str, KindDrawer] = {
             CLASS: self._class_colorizer,
             BINARY: self._binary_colorizer,
             NORMALS: self._normals_colorizer,
@@ -176,12 +202,13 @@ class MultiTaskLocalVisualizer(SegLocalVisualizer):
         return values, _resize_nearest(valid, size)
 
     # ------------------------------------------------------------------
-    # per-kind colorizers: (spec, image, maps, with_labels) -> colorizer
-    # of one map; ``maps`` are the task's present GT / prediction maps.
+    # per-kind colorizers: (spec, image, maps, with_labels) -> (colorizer
+    # of one map, legend); ``maps`` are the task's present GT / prediction
+    # maps.
     # ------------------------------------------------------------------
     def _class_colorizer(self, spec: TaskSpec, image: np.ndarray,
                          maps: Sequence[TaskMap],
-                         with_labels: bool) -> Colorizer:
+                         with_labels: bool) -> Tuple[Colorizer, Legend]:
         """Palette colours (and names) blended over the image."""
         max_id = max([
             int(values[0][valid].max())
@@ -197,30 +224,43 @@ class MultiTaskLocalVisualizer(SegLocalVisualizer):
                 draw_class_names(canvas, ids, valid, classes, palette)
             return overlay(image, canvas, valid, self.alpha)
 
-        return colorize
+        def legend(width: int, drawn: Sequence[TaskMap]) -> np.ndarray:
+            ids = np.unique(
+                np.concatenate([values[0][valid] for values, valid in drawn] +
+                               [np.zeros(0)]).astype(np.int64))
+            return class_legend(width, ids, classes, palette,
+                                _has_invalid(drawn))
+
+        return colorize, legend
 
     @staticmethod
     def _binary_colorizer(spec: TaskSpec, image: np.ndarray,
                           maps: Sequence[TaskMap],
-                          with_labels: bool) -> Colorizer:
+                          with_labels: bool) -> Tuple[Colorizer, Legend]:
         """Grayscale probabilities."""
-        return lambda values, valid: probability_gray(values[0], valid)
+        return (lambda values, valid: probability_gray(values[0], valid),
+                lambda width, drawn: probability_legend(
+                    width, _has_invalid(drawn)))
 
     @staticmethod
     def _normals_colorizer(spec: TaskSpec, image: np.ndarray,
                            maps: Sequence[TaskMap],
-                           with_labels: bool) -> Colorizer:
+                           with_labels: bool) -> Tuple[Colorizer, Legend]:
         """The benchmark's RGB encoding of normals."""
-        return normals_rgb
+        return normals_rgb, lambda width, drawn: normals_legend(
+            width, _has_invalid(drawn))
 
     @staticmethod
     def _depth_colorizer(spec: TaskSpec, image: np.ndarray,
                          maps: Sequence[TaskMap],
-                         with_labels: bool) -> Colorizer:
-        """Turbo colour map scaled by the first map's (GT's) valid max."""
-        values, valid = maps[0]
+                         with_labels: bool) -> Tuple[Colorizer, Legend]:
+        """Turbo colour map scaled by the valid max of the first map (the
+        GT's) that has valid pixels."""
+        values, valid = next((m for m in maps if m[1].any()), maps[0])
         top = depth_reference(values[0], valid)
-        return lambda values, valid: depth_turbo(values[0], valid, top)
+        return (
+            lambda values, valid: depth_turbo(values[0], valid, top),
+            lambda width, drawn: depth_legend(width, top, _has_invalid(drawn)))
 
     # ------------------------------------------------------------------
     # mosaic
@@ -241,10 +281,23 @@ class MultiTaskLocalVisualizer(SegLocalVisualizer):
                     thickness, cv2.LINE_AA)
         return tile
 
+    @staticmethod
+    def _no_annotation_tile(image: np.ndarray) -> np.ndarray:
+        """The dimmed image with :data:`NO_ANNOTATION` in the middle."""
+        tile = np.ascontiguousarray((image * 0.35).astype(np.uint8))
+        height, width = tile.shape[:2]
+        font = cv2.FONT_HERSHEY_SIMPLEX
+        scale = float(np.clip(width / 300, 0.3, 0.8))
+        (text_w, text_h), _ = cv2.getTextSize(NO_ANNOTATION, font, scale, 1)
+        org = (max(0, (width - text_w) // 2), (height + text_h) // 2)
+        cv2.putText(tile, NO_ANNOTATION, org, font, scale, (255, 255, 255), 1,
+                    cv2.LINE_AA)
+        return tile
+
     def _task_tiles(self, spec: TaskSpec, image: np.ndarray,
                     data_sample: SegDataSample, keys: Sequence[str],
-                    with_labels: bool) -> List[np.ndarray]:
-        """The titled tiles of one task, one per row.
+                    with_labels: bool) -> Tuple[List[np.ndarray], np.ndarray]:
+        """The titled tiles of one task, one per row, and its legend.
 
         Args:
             spec: The task's table entry.
@@ -254,8 +307,9 @@ class MultiTaskLocalVisualizer(SegLocalVisualizer):
             with_labels: Whether to write class names.
 
         Returns:
-            list[np.ndarray]: One tile per row, ``n/a`` where the sample
-            lacks the map.
+            tuple: One tile per row (``no annotation`` for a missing or
+            empty GT, ``n/a`` for a missing prediction) and the legend
+            panel (as wide as a tile).
         """
         size = image.shape[:2]
         maps = {}
@@ -263,24 +317,30 @@ class MultiTaskLocalVisualizer(SegLocalVisualizer):
             maps[key] = self._read_map(data_sample, getattr(spec, key), spec,
                                        size)
         present = [m for m in maps.values() if m is not None]
-        colorize = self._colorizers[spec.kind](spec, image, present,
-                                               with_labels)
-        tiles = []
+        colorize, legend = self._colorizers[spec.kind](spec, image, present,
+                                                       with_labels)
+        tiles, drawn = [], []
         for key in keys:
             title = f"{spec.name} {'GT' if key == 'gt_key' else 'pred'}"
-            if maps[key] is None:
+            task_map = maps[key]
+            if key == 'gt_key' and (task_map is None or not task_map[1].any()):
+                tile = self._no_annotation_tile(image)
+            elif task_map is None:
                 tile, title = np.zeros_like(image), f'{title}: n/a'
             else:
-                tile = colorize(*maps[key])
+                tile = colorize(*task_map)
+                drawn.append(task_map)
             tiles.append(self._put_title(tile, title))
-        return tiles
+        return tiles, legend(image.shape[1], drawn)
 
-    def draw_multitask_mosaic(self,
-                              image: np.ndarray,
-                              data_sample: SegDataSample,
-                              draw_gt: bool = True,
-                              draw_pred: bool = True,
-                              with_labels: bool = True) -> np.ndarray:
+    def draw_multitask_mosaic(
+            self,
+            image: np.ndarray,
+            data_sample: SegDataSample,
+            draw_gt: bool = True,
+            draw_pred: bool = True,
+            with_labels: bool = True,
+            draw_legend: Optional[bool] = None) -> np.ndarray:
         """Draw the mosaic of :class:`MultiTaskLocalVisualizer`.
 
         Args:
@@ -291,10 +351,13 @@ class MultiTaskLocalVisualizer(SegLocalVisualizer):
             with_labels: Whether to write class names on class-map tiles
                 (only if the image's shorter side is at least
                 :attr:`min_label_size`).
+            draw_legend: Whether to add the legend band; None uses the
+                instance's ``draw_legend``.
 
         Returns:
-            np.ndarray: RGB ``(R * H) x ((1 + T) * W) x 3`` uint8 mosaic,
-            ``R`` rows (GT, prediction), ``T`` tasks.
+            np.ndarray: RGB ``(R * H + L) x ((1 + T) * W) x 3`` uint8
+            mosaic, ``R`` rows (GT, prediction), ``T`` tasks, ``L`` the
+            legend band's height (0 without legend).
 
         Raises:
             ValueError: If the image is not ``H x W x 3``, if a map has the
@@ -322,9 +385,14 @@ class MultiTaskLocalVisualizer(SegLocalVisualizer):
         ]
         image_tile = self._put_title(image.copy(), 'image')
         rows = [
-            np.concatenate([image_tile] + [col[r] for col in columns], axis=1)
+            np.concatenate(
+                [image_tile] + [col[r] for col, _ in columns], axis=1)
             for r in range(len(keys))
         ]
+        if self.draw_legend if draw_legend is None else draw_legend:
+            key_panel = lines_panel(image.shape[1], [(None, 'legend:')])
+            rows.append(
+                stack_legends([key_panel] + [leg for _, leg in columns]))
         return np.concatenate(rows, axis=0)
 
     @staticmethod

@@ -196,7 +196,8 @@ def test_unconverted_tree(demo_raw, demo, tmp_path):
     os.remove(osp.join(pascal, 'normals_png', '2009_000001.png'))
     with pytest.raises(
             FileNotFoundError,
-            match=r'normals_png/2009_000001\.png.*re-run: python '
+            match=r'normals_png/2009_000001\.png.*'
+            r'normals_distill/2009_000001\.png.*re-run: python '
             r'tools/dataset_converters/pascal_mt\.py'):
         PascalContextMTDataset(pascal)
 

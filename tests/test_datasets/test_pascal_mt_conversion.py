@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 import scipy.io
 
+from mmvmt.datasets import PascalContextMTDataset
+from mmvmt.datasets import pascal_mt_conversion as conversion
 from mmvmt.datasets.pascal_mt_conversion import (CONVERTED_DIRS,
                                                  convert_pascal_mt,
                                                  converter_command,
@@ -101,7 +103,8 @@ def test_converter_reproduces_intended_labels(demo_raw, tmp_path):
     src, labels = demo_raw
     root = str(tmp_path / 'PASCAL_MT')
     shutil.copytree(osp.join(src, 'PASCAL_MT'), root)
-    assert convert_pascal_mt(root, progress=False) == len(labels['PASCAL_MT'])
+    assert convert_pascal_mt(
+        root, progress=False) == (len(labels['PASCAL_MT']), [])
     n_no_person = 0
     for img_id, lab in labels['PASCAL_MT'].items():
         parts = cv2.imread(
@@ -170,3 +173,46 @@ def test_cli(tmp_path, monkeypatch, capsys):
         osp.join(tmp_path, 'demo2', 'PASCAL_MT', 'edge_png',
                  '2009_000001.png'))
     assert osp.isdir(osp.join(tmp_path, 'demo2', 'NYUD_MT', 'depth'))
+
+
+def test_skip_bad_lists_bad_files_and_writes_nothing_for_them(
+        demo_raw, tmp_path, monkeypatch, capsys):
+    src, labels = demo_raw
+    root = str(tmp_path / 'PASCAL_MT')
+    shutil.copytree(osp.join(src, 'PASCAL_MT'), root)
+    ids = list(labels['PASCAL_MT'])
+    bad_id = ids[1]
+    bad_mat = osp.join(root, 'human_parts', bad_id + '.mat')
+    with open(bad_mat, 'wb') as f:
+        f.write(b'not a MATLAB file')
+    # Maps of an earlier conversion of the bad image must not survive.
+    stale = osp.join(root, CONVERTED_DIRS['edge'], bad_id + '.png')
+    os.makedirs(osp.dirname(stale))
+    open(stale, 'wb').close()
+    run_tool(monkeypatch, 'tools/dataset_converters/pascal_mt.py', root,
+             '--skip-bad')
+    out = capsys.readouterr().out
+    assert f'converted {len(ids) - 1} images' in out
+    assert 'skipped 1 image(s) with a bad raw file' in out
+    assert f'  {bad_id}: ValueError: cannot read MATLAB file {bad_mat}' in out
+    for folder in CONVERTED_DIRS.values():
+        written = set(os.listdir(osp.join(root, folder)))
+        assert written == {i + '.png' for i in ids if i != bad_id}
+
+    # The dataset then names the raw file, not the converter command.
+    raw_sources = conversion.raw_sources
+
+    class Dataset(PascalContextMTDataset):
+        RAW_SOURCES = staticmethod(raw_sources)
+
+    split = 'train' if bad_id in conversion.read_split_ids(
+        root, ['train']) else 'val'
+    with pytest.raises(FileNotFoundError) as info:
+        Dataset(data_root=root, split=split, tasks=('human_parts', ))
+    msg = str(info.value)
+    assert f'check {bad_mat} (a converter run with --skip-bad' in msg
+    assert f'remove {bad_id!r} from ' in msg
+    assert raw_sources(root, 'normals', bad_id) == [
+        osp.join(root, 'normals_distill', bad_id + '.png'),
+        osp.join(root, 'pascal-context', 'trainval', bad_id + '.mat')
+    ]

@@ -15,6 +15,8 @@ HIGHER_IS_BETTER = {
     'human_parts/aAcc': True,
     'sal/mIoU': True,
     'sal/maxF': True,
+    'sal/maxF_astmt': True,
+    'sal/maxF_beta': True,
     'normals/mean': False,
     'normals/median': False,
     'normals/rmse': False,

@@ -4,7 +4,7 @@ import math
 import pytest
 import torch
 
-from mmvmt.evaluation.metrics import DepthEvaluator
+from mmvmt.evaluation.metrics import DepthEvaluator, LiteratureDepthEvaluator
 from mmvmt.tasks import get_task
 
 # gt 0 is invalid; predictions 2, 2, 0 at gt 1, 2, 4.
@@ -51,3 +51,17 @@ def test_empty_split_and_bad_inputs():
         ev.process_image(torch.ones(1, 1, 1), -torch.ones(1, 1, 1))
     with pytest.raises(ValueError, match='float metres'):
         ev.process_image(torch.ones(1, 1, 1).long(), torch.ones(1, 1, 1))
+
+
+def test_literature_clamps_by_default_and_can_skip():
+    lit = LiteratureDepthEvaluator(get_task('depth'))
+    clamped = DepthEvaluator(get_task('depth'), log_min_pred=1e-9)
+    res = lit.compute([lit.process_image(PRED, GT)])
+    assert res == clamped.compute([clamped.process_image(PRED, GT)])
+    assert res['log_rmse'] == pytest.approx(
+        math.sqrt((math.log(2)**2 + (math.log(4) - math.log(1e-9))**2) / 3))
+    # log_min_pred=None restores the 'exact' rule under 'literature'
+    skip = LiteratureDepthEvaluator(get_task('depth'), log_min_pred=None)
+    exact = DepthEvaluator(get_task('depth'))
+    assert skip.compute([skip.process_image(PRED, GT)
+                         ]) == exact.compute([exact.process_image(PRED, GT)])

@@ -1,5 +1,6 @@
 """MultiTaskMetric: keys, tasks, input contract, batching, collection,
 memory."""
+import logging
 import math
 from itertools import chain, zip_longest
 
@@ -54,10 +55,11 @@ def test_keys(random_sample, rng):
     res = _run(metric, _samples(random_sample, rng, 3), [3])
     assert set(res) == {
         'semseg/mIoU', 'semseg/aAcc', 'human_parts/mIoU', 'human_parts/aAcc',
-        'sal/mIoU', 'sal/maxF', 'normals/mean', 'normals/median',
-        'normals/rmse', 'normals/11.25', 'normals/22.5', 'normals/30',
-        'multitask/delta_semseg', 'multitask/delta_human_parts',
-        'multitask/delta_sal', 'multitask/delta_normals', 'multitask/delta_m'
+        'sal/mIoU', 'sal/maxF', 'sal/maxF_astmt', 'sal/maxF_beta',
+        'normals/mean', 'normals/median', 'normals/rmse', 'normals/11.25',
+        'normals/22.5', 'normals/30', 'multitask/delta_semseg',
+        'multitask/delta_human_parts', 'multitask/delta_sal',
+        'multitask/delta_normals', 'multitask/delta_m'
     }
     assert metric.results == []  # cleared by BaseMetric.evaluate
     deltas = [res[f'multitask/delta_{t}'] for t in PASCAL]
@@ -111,11 +113,29 @@ def test_end_to_end_hand_computed(sample_factory):
     assert 'multitask/delta_sal' not in res
 
 
-@pytest.mark.parametrize('splits', [[7], [1] * 7, [3, 4], [2, 2, 3], [6, 1]])
-def test_batch_split_does_not_change_results(random_sample, rng, splits):
-    samples = _samples(random_sample, rng, 7, tasks=ALL)
-    reference = _run(_metric(ALL, baseline=BASELINE), samples, [7])
-    assert _run(_metric(ALL, baseline=BASELINE), samples, splits) == reference
+PROTOCOLS = ('exact', 'literature')
+
+
+def _shorten_gt_normals(samples, factor=0.8):
+    """Scale the ground-truth normals (invalid zeros stay zero)."""
+    for sample in samples:
+        sample['gt_normals']['data'] = sample['gt_normals']['data'] * factor
+    return samples
+
+
+@pytest.mark.parametrize('splits,protocol', [([7], 'exact'),
+                                             ([1] * 7, 'exact'),
+                                             ([3, 4], 'exact'),
+                                             ([2, 2, 3], 'exact'),
+                                             ([6, 1], 'exact'),
+                                             ([1] * 7, 'literature'),
+                                             ([2, 2, 3], 'literature')])
+def test_batch_split_does_not_change_results(random_sample, rng, splits,
+                                             protocol):
+    samples = _shorten_gt_normals(_samples(random_sample, rng, 7, tasks=ALL))
+    kwargs = dict(baseline=BASELINE, protocol=protocol)
+    reference = _run(_metric(ALL, **kwargs), samples, [7])
+    assert _run(_metric(ALL, **kwargs), samples, splits) == reference
 
 
 def _collect(parts, size):
@@ -126,22 +146,25 @@ def _collect(parts, size):
     return ordered[:size]
 
 
-@pytest.mark.parametrize('num,world', [(7, 3), (8, 3), (2, 3), (9, 2)])
+@pytest.mark.parametrize('num,world,protocol',
+                         [(7, 3, 'exact'), (8, 3, 'exact'), (2, 3, 'exact'),
+                          (9, 2, 'exact'), (7, 3, 'literature'),
+                          (9, 2, 'literature')])
 def test_distributed_collection_matches_single_process(random_sample, rng, num,
-                                                       world):
-    samples = _samples(random_sample, rng, num, tasks=ALL)
-    reference = _run(_metric(ALL), samples, [num])
+                                                       world, protocol):
+    samples = _shorten_gt_normals(_samples(random_sample, rng, num, tasks=ALL))
+    reference = _run(_metric(ALL, protocol=protocol), samples, [num])
     # DefaultSampler(shuffle=False): pad with the first indices, stride
     total = -(-num // world) * world
     indices = (list(range(num)) * world)[:total]
     parts = []
     for rank in range(world):
-        metric = _metric(ALL)
+        metric = _metric(ALL, protocol=protocol)
         for idx in indices[rank::world]:
             metric.process({}, [samples[idx]])
         parts.append(metric.results)
     collected = _collect(parts, num)
-    res = _metric(ALL).compute_metrics(collected)
+    res = _metric(ALL, protocol=protocol).compute_metrics(collected)
     assert res == pytest.approx(reference, rel=1e-12)
 
 
@@ -319,3 +342,79 @@ def test_data_samples_accepted_directly(random_sample, rng):
     direct.process({}, [sample])
     via_dict.process({}, [as_dict])
     assert direct.evaluate(1) == via_dict.evaluate(1)
+
+
+def test_literature_changes_only_normals_and_depth_log(random_sample, rng,
+                                                       results_nbytes):
+    samples = _shorten_gt_normals(_samples(random_sample, rng, 4, tasks=ALL))
+    # the same statistics are kept (test_results_hold_small_fixed_size_arrays)
+    stored = []
+    for protocol in PROTOCOLS:
+        metric = _metric(ALL, protocol=protocol)
+        metric.process({}, samples)
+        stored.append(results_nbytes(metric.results))
+    assert stored[0] == stored[1]
+    samples[0]['pred_depth']['data'][0, :3, :3] = 0  # no logarithm
+    exact = _run(_metric(ALL, baseline=BASELINE), samples, [4])
+    lit = _run(
+        _metric(ALL, baseline=BASELINE, protocol='literature'), samples, [4])
+    assert set(lit) == set(exact)
+    changed = {k for k in exact if lit[k] != exact[k]}
+    # normals/30 etc. change too; median within its bin; and the deltas
+    assert {
+        'normals/mean', 'normals/rmse', 'depth/log_rmse',
+        'multitask/delta_normals', 'multitask/delta_m'
+    } <= changed
+    assert all(
+        k.startswith(('normals/', 'multitask/')) or k == 'depth/log_rmse'
+        for k in changed)
+    # shorter gt vectors only add to the error
+    assert lit['normals/mean'] > exact['normals/mean']
+    # the reference's floor of 1e-9 makes the zero predictions count
+    assert lit['depth/log_rmse'] > exact['depth/log_rmse'] + 0.1
+
+
+def test_literature_defaults_give_way_to_task_options(random_sample, rng):
+    samples = _shorten_gt_normals(_samples(random_sample, rng, 3, tasks=ALL))
+    samples[0]['pred_depth']['data'][0, 0, 0] = 0
+    options = dict(
+        OPTIONS,
+        normals=dict(normalize_gt=True),
+        depth=dict(log_min_pred=None))
+    lit = _run(
+        _metric(ALL, task_options=options, protocol='literature'), samples,
+        [3])
+    assert lit == _run(_metric(ALL), samples, [3])
+
+
+def test_unknown_protocol_is_an_error():
+    with pytest.raises(
+            ValueError,
+            match=r"MultiTaskMetric: unknown protocol 'literatur'; valid "
+            r"protocols: \['exact', 'literature'\]"):
+        MultiTaskMetric(tasks=('sal', ), protocol='literatur')
+
+
+def test_split_without_valid_depth_warns(monkeypatch, sample_factory):
+    logged = []
+    monkeypatch.setattr(
+        'mmvmt.evaluation.metrics.multitask_metric.print_log',
+        lambda msg, logger=None, level=logging.INFO: logged.append(
+            (level, msg)))
+    metric = MultiTaskMetric(tasks=('sal', 'depth'), protocol='literature')
+    sample = sample_factory(
+        'a.jpg',
+        gts=dict(sal=torch.tensor([[[1, 0]]]), depth=torch.zeros(1, 1, 2)),
+        preds=dict(
+            sal=torch.tensor([[[0.9, 0.1]]]), depth=torch.ones(1, 1, 2)))
+    metric.process({}, [sample, sample])
+    res = metric.evaluate(2)
+    assert math.isnan(res['depth/rmse'])
+    assert any(
+        m.startswith('multi-task results (literature protocol):')
+        for _, m in logged)
+    warnings = [m for level, m in logged if level == logging.WARNING]
+    assert warnings == [
+        'depth: none of the 2 evaluated images has a valid gt_depth pixel; '
+        'the depth metrics are undefined'
+    ]

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from mmvmt.evaluation.metrics import NormalsEvaluator, histogram_median
+from mmvmt.evaluation.metrics import (LiteratureNormalsEvaluator,
+                                      NormalsEvaluator, histogram_median)
 from mmvmt.tasks import get_task
 
 #: Value of an invalid normal in all three channels (the table's).
@@ -147,3 +148,55 @@ def test_no_valid_pixel_is_nan():
     ev = NormalsEvaluator(get_task('normals'))
     res = ev.compute([ev.process_image(_normals([UP]), _normals([[0, 0, 0]]))])
     assert all(math.isnan(v) for v in res.values())
+
+
+# ------------------------------------------------ protocol 'literature'
+def test_literature_does_not_renormalise_the_gt_by_hand():
+    # gt lengths 0.5, 0.6 sqrt(2), 1.2; predictions along them (any length)
+    pred = _normals([UP, [1, 0, 1], [0, 0, 3]])
+    gt = _normals([[0, 0, 0.5], [0.6, 0, 0.6], [0, 0, 1.2]])
+    exact = NormalsEvaluator(get_task('normals'))
+    lit = LiteratureNormalsEvaluator(get_task('normals'))
+    assert not lit.normalize_gt
+    # re-normalised (the 'exact' rule; 1.2 is out of its range): no error
+    stats = exact.process_image(pred[..., :2], gt[..., :2])
+    assert exact.compute([stats])['mean'] == pytest.approx(0, abs=1e-5)
+    res = lit.compute([lit.process_image(pred, gt)])
+    # cos = 0.5 -> 60 deg; cos = 0.6 sqrt(2) -> 31.95 deg; cos = 1.2 is
+    # clipped to 1 -> 0 deg
+    angles = [60.0, math.degrees(math.acos(0.6 * math.sqrt(2))), 0.0]
+    assert res['mean'] == pytest.approx(sum(angles) / 3, rel=1e-6)
+    # 'rmse' stays a true RMSE (the reference's 'rmse' key is the mean)
+    assert res['rmse'] == pytest.approx(
+        math.sqrt(sum(a * a for a in angles) / 3), rel=1e-6)
+    assert res['11.25'] == pytest.approx(100 / 3)
+    assert res['30'] == pytest.approx(100 / 3)  # 31.95 is not < 30
+
+
+def test_literature_zero_prediction_scores_90_degrees():
+    lit = LiteratureNormalsEvaluator(get_task('normals'))
+    stats = lit.process_image(_normals([[0, 0, 0]]), _normals([[0, 0, 0.7]]))
+    assert stats['sum'] == pytest.approx(90)
+
+
+def test_normalize_gt_option_equals_the_other_protocol():
+    lit = NormalsEvaluator(get_task('normals'), normalize_gt=False)
+    exact = LiteratureNormalsEvaluator(get_task('normals'), normalize_gt=True)
+    gt = _normals([[0, 0, 0.5], [0.3, 0, 0.4]])
+    pred = _normals([[1, 0, 1], [0, 1, 1]])
+    assert lit.process_image(pred, gt)['sum'] == pytest.approx(
+        LiteratureNormalsEvaluator(get_task('normals')).process_image(
+            pred, gt)['sum'])
+    assert exact.process_image(pred, gt)['sum'] == pytest.approx(
+        NormalsEvaluator(get_task('normals')).process_image(pred, gt)['sum'])
+
+
+def test_literature_gt_bound_allows_bicubic_overshoot_only():
+    lit = LiteratureNormalsEvaluator(get_task('normals'))
+    exact = NormalsEvaluator(get_task('normals'))
+    overshoot = _normals([[0, 0, 1.5]])
+    assert lit.process_image(_normals([UP]), overshoot)['n'] == 1
+    with pytest.raises(ValueError, match=r'\[-1, 1\]'):
+        exact.process_image(_normals([UP]), overshoot)
+    with pytest.raises(ValueError, match=r'\[-2, 2\]'):
+        lit.process_image(_normals([UP]), _normals([[0, 0, 127.5]]))

@@ -7,6 +7,8 @@ import pytest
 from mmengine.config import Config
 from tool_runs import load_tool
 
+from mmvmt.engine import configure_checkpoint_hook
+
 
 @pytest.fixture(scope='module')
 def train_tool():
@@ -41,27 +43,43 @@ def test_test_parse_args_keeps_torchrun_local_rank(test_tool, monkeypatch):
 
 
 @pytest.mark.parametrize('hooks', [None, [dict(type='OtherHook')]])
-def test_adapter_only_adds_the_hook(train_tool, hooks):
+def test_adapter_only_adds_the_hook(hooks):
     cfg = Config(dict(custom_hooks=hooks))
-    train_tool.enable_adapter_only(cfg)
+    configure_checkpoint_hook(cfg, trainable_only=True)
     assert cfg.custom_hooks[-1] == dict(
         type='TrainableCheckpointHook', trainable_only=True)
     assert len(cfg.custom_hooks) == len(hooks or []) + 1
 
 
-def test_adapter_only_switches_the_configured_hook(train_tool):
+def test_adapter_only_and_partial_load_switch_the_configured_hook():
     cfg = Config(
         dict(custom_hooks=[
             dict(type='TrainableCheckpointHook', trainable_only=False)
         ]))
-    train_tool.enable_adapter_only(cfg)
+    configure_checkpoint_hook(cfg, trainable_only=True)
+    configure_checkpoint_hook(cfg, strict=False)
+    configure_checkpoint_hook(cfg)
     assert cfg.custom_hooks == [
-        dict(type='TrainableCheckpointHook', trainable_only=True)
+        dict(
+            type='TrainableCheckpointHook', trainable_only=True, strict=False)
     ]
 
 
-def _show_args(show=False, show_dir=None):
-    return argparse.Namespace(show=show, show_dir=show_dir, wait_time=0.5)
+def test_partial_load_flags(train_tool, test_tool, monkeypatch):
+    monkeypatch.delenv('LOCAL_RANK', raising=False)
+    assert train_tool.parse_args(['c.py', '--partial-load']).partial_load
+    assert not train_tool.parse_args(['c.py']).partial_load
+    assert test_tool.parse_args(['c.py', 'k.pth',
+                                 '--partial-load']).partial_load
+
+
+def _show_args(show=False, show_dir=None, show_interval=None, options=None):
+    return argparse.Namespace(
+        show=show,
+        show_dir=show_dir,
+        wait_time=0.5,
+        show_interval=show_interval,
+        cfg_options=options)
 
 
 def test_show_dir_switches_drawing_on(test_tool):
@@ -70,11 +88,26 @@ def test_show_dir_switches_drawing_on(test_tool):
             default_hooks=dict(visualization=dict(type='VisHook')),
             visualizer=dict(type='Vis')))
     test_tool.trigger_visualization_hook(cfg, _show_args(show_dir='d'))
-    assert cfg.default_hooks.visualization == dict(type='VisHook', draw=True)
+    # Every image is drawn unless an interval is asked for.
+    assert cfg.default_hooks.visualization == dict(
+        type='VisHook', draw=True, interval=1)
     assert cfg.visualizer.save_dir == 'd'
     test_tool.trigger_visualization_hook(cfg, _show_args(show=True))
     assert cfg.default_hooks.visualization == dict(
-        type='VisHook', draw=True, show=True, wait_time=0.5)
+        type='VisHook', draw=True, show=True, wait_time=0.5, interval=1)
+
+
+@pytest.mark.parametrize('args, interval', [
+    (dict(show_interval=7), 7),
+    (dict(options={'default_hooks.visualization.interval': 5}), 5),
+])
+def test_show_dir_keeps_an_asked_interval(test_tool, args, interval):
+    cfg = Config(
+        dict(
+            default_hooks=dict(visualization=dict(type='V', interval=5)),
+            visualizer=dict(type='Vis')))
+    test_tool.trigger_visualization_hook(cfg, _show_args(show_dir='d', **args))
+    assert cfg.default_hooks.visualization.interval == interval
 
 
 def test_show_without_a_visualization_hook_fails(test_tool):

@@ -15,8 +15,8 @@ import sys
 import mmcv
 import pytest
 import torch
-from tool_runs import (IMAGE_SIZE, NUM_VAL, PASCAL_TASKS, REPO, TRAIN_ITERS,
-                       run_main, run_test_tool, tiny_config)
+from tool_runs import (DEMO_CONFIG, IMAGE_SIZE, NUM_VAL, PASCAL_TASKS, REPO,
+                       TRAIN_ITERS, run_main, run_test_tool, tiny_config)
 
 from mmvmt.engine.hooks.trainable_checkpoint_hook import \
     TRAINABLE_ONLY_META_KEY
@@ -63,9 +63,10 @@ def test_show_dir_draws_every_task(tested, pascal_root):
                                                    for i in val_ids)
     height, width = IMAGE_SIZE
     for name in os.listdir(image_dir):
-        # 2 rows (GT, pred) x (image + 4 tasks) tiles of the image size.
-        assert mmcv.imread(osp.join(image_dir,
-                                    name)).shape == (2 * height, 5 * width, 3)
+        # At least 2 rows (GT, pred) x (image + 4 tasks) tiles of the image
+        # size (legends may add to it).
+        shape = mmcv.imread(osp.join(image_dir, name)).shape
+        assert shape[0] >= 2 * height and shape[1] >= 5 * width, shape
 
 
 def test_adapter_only_checkpoint_holds_only_trainable_weights(trained):
@@ -124,35 +125,38 @@ def free_port():
 
 
 @pytest.mark.e2e
-def test_two_process_ddp_on_cpu(tmp_path, pascal_root, pretrained):
-    """tools/dist_train.sh: torchrun, gloo, a sampler split across ranks."""
+def test_dist_train_runs_the_shipped_demo_config_on_two_cpus(
+        tmp_path, pascal_root):
+    """tools/dist_train.sh with configs/vmt/swin-t_pascal_demo.py as
+    shipped (Swin-T, SyncBN heads): torchrun, gloo, SyncBN -> BN. Only the
+    data root, the run length and the loader workers are overridden."""
     work_dir = str(tmp_path / 'work')
-    probe = str(tmp_path / 'probe')
-    config = tiny_config(
-        work_dir,
-        pascal_root,
-        pretrained,
-        iters=2,
-        custom_imports=dict(
-            imports=['mmvmt', 'probe_hooks'], allow_failed_imports=False),
-        custom_hooks=[dict(type='SampleProbeHook', out_dir=probe)])
+    options = [
+        f'{loader}.{key}'
+        for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')
+        for key in (f'dataset.data_root={pascal_root}', 'num_workers=0',
+                    'persistent_workers=False')
+    ]
+    options += [
+        'train_cfg.max_iters=2', 'train_cfg.val_begin=3',
+        'default_hooks.checkpoint.interval=2',
+        'default_hooks.checkpoint.save_best=None'
+    ]
     env = dict(
-        os.environ,
-        PORT=str(free_port()),
-        PYTHONPATH=osp.dirname(osp.abspath(__file__)),
-        OMP_NUM_THREADS='1')
+        os.environ, PORT=str(free_port()), PYTHONPATH='', OMP_NUM_THREADS='1')
     env['PATH'] = osp.dirname(sys.executable) + os.pathsep + env['PATH']
-    proc = subprocess.run(['bash', 'tools/dist_train.sh', config, '2'],
+    proc = subprocess.run([
+        'bash', 'tools/dist_train.sh', DEMO_CONFIG, '2', '--work-dir',
+        work_dir, '--cfg-options', *options
+    ],
                           cwd=REPO,
                           env=env,
                           capture_output=True,
                           text=True,
                           timeout=900)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    seen = []
-    for rank in (0, 1):
-        with open(osp.join(probe, f'rank{rank}.jsonl')) as f:
-            seen.append([json.loads(line) for line in f])
-    assert len(seen[0]) == len(seen[1]) == 4  # 2 iters x batch 2
-    assert not set(seen[0]) & set(seen[1])
-    assert osp.isfile(osp.join(work_dir, 'iter_2.pth'))
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, log[-5000:]
+    assert 'SyncBatchNorm layers to BatchNorm' in log
+    assert 'random seed: ' in log
+    ckpt = torch.load(osp.join(work_dir, 'iter_2.pth'), map_location='cpu')
+    assert ckpt['meta']['iter'] == 2

@@ -92,7 +92,10 @@ def tiny_config(work_dir: str,
         type='IterBasedTrainLoop', max_iters=iters, val_interval=iters)
     cfg.default_hooks.logger.interval = 1
     cfg.default_hooks.checkpoint = dict(
-        type='CheckpointHook', by_epoch=False, interval=iters, save_best=None)
+        type='SafeCheckpointHook',
+        by_epoch=False,
+        interval=iters,
+        save_best=None)
     cfg.work_dir = work_dir
     cfg.merge_from_dict(extra)
     path = osp.join(work_dir, 'config.py')
@@ -102,13 +105,13 @@ def tiny_config(work_dir: str,
 
 
 def run_test_tool(config: str, checkpoint: str, out_root: str) -> str:
-    """``tools/test.py`` with ``--out`` and ``--show-dir`` under one root.
+    """``tools/test.py`` with ``--out`` and ``--show-dir`` under one root
+    (no interval: every image is drawn).
 
     Returns:
         str: ``out_root``; predictions in ``out``, drawings in ``show``.
     """
     run_main('test', config, checkpoint, '--work-dir',
              osp.join(out_root, 'work'), '--out', osp.join(out_root, 'out'),
-             '--show-dir', osp.join(out_root, 'show'), '--cfg-options',
-             'default_hooks.visualization.interval=1')
+             '--show-dir', osp.join(out_root, 'show'))
     return out_root

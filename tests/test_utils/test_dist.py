@@ -37,7 +37,52 @@ def test_cpu_pytorch_launch_uses_gloo_and_cpu_ddp(fake_dist):
     assert setup_cpu_distributed(cfg) is True
     assert fake_dist.calls == [dict(backend='gloo')]
     assert cfg.model_wrapper_cfg == dict(
-        type='MMDistributedDataParallel', device_ids=None)
+        type='CPUDistributedDataParallel', device_ids=None)
+
+
+def test_the_default_wrapper_type_is_replaced(fake_dist):
+    cfg = _cfg(model_wrapper_cfg=dict(type='MMDistributedDataParallel'))
+    setup_cpu_distributed(cfg)
+    assert cfg.model_wrapper_cfg.type == 'CPUDistributedDataParallel'
+
+
+def test_cpu_wrapper_turns_sync_bn_into_bn(monkeypatch):
+    """One log line, BN layers with the same weights and flags."""
+    logged = []
+    monkeypatch.setattr(dist_utils, 'print_log',
+                        lambda msg, **kwargs: logged.append(msg))
+    captured = {}
+
+    def fake_ddp_init(self, module, **kwargs):
+        captured.update(module=module, kwargs=kwargs)
+
+    monkeypatch.setattr(dist_utils.MMDistributedDataParallel, '__init__',
+                        fake_ddp_init)
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 2, 1), torch.nn.SyncBatchNorm(2),
+        torch.nn.Sequential(torch.nn.SyncBatchNorm(2)))
+    model[1].weight.requires_grad_(False)
+    weight = model[1].weight
+    dist_utils.CPUDistributedDataParallel(module=model, device_ids=None)
+    module = captured['module']
+    assert captured['kwargs'] == dict(device_ids=None)
+    kinds = [type(m) for m in module.modules()]
+    assert torch.nn.SyncBatchNorm not in kinds
+    # mmengine's _BatchNormXd: a plain _BatchNorm for any input rank
+    assert sum(
+        issubclass(k, torch.nn.modules.batchnorm._BatchNorm)
+        for k in kinds) == 2
+    assert module[1].weight is weight and not module[1].weight.requires_grad
+    assert logged == [
+        'CPU distributed run (gloo): converted 2 SyncBatchNorm '
+        'layers to BatchNorm (SyncBatchNorm needs GPUs)'
+    ]
+
+
+def test_the_wrapper_is_found_as_runner_wrap_model_looks_it_up():
+    from mmengine.registry import MODEL_WRAPPERS
+    assert MODEL_WRAPPERS.get('CPUDistributedDataParallel') is \
+        dist_utils.CPUDistributedDataParallel
 
 
 def test_nccl_is_replaced_with_a_warning(fake_dist, monkeypatch):

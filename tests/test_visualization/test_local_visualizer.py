@@ -25,6 +25,8 @@ PY, PX = H - 1, W - 1
 
 
 def make_visualizer(name, **kwargs):
+    # Layout tests: no legend band (tests/test_visualization/test_legends.py)
+    kwargs.setdefault('draw_legend', False)
     vis = VISUALIZERS.build(
         dict(type='MultiTaskLocalVisualizer', name=name, **kwargs))
     # classes / palette: mmseg's keys, read for plain samples only

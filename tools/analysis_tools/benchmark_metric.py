@@ -36,6 +36,7 @@ import torch
 
 from mmvmt.evaluation import MultiTaskMetric
 from mmvmt.structures import MultiTaskDataSample
+from mmvmt.tasks import get_task
 
 __all__ = ['parse_args', 'make_sample', 'results_nbytes', 'main']
 
@@ -84,22 +85,22 @@ def make_sample(idx: int, size: int, tasks: Sequence[str],
         if task in NUM_CLASSES:
             num = NUM_CLASSES[task]
             gt = torch.randint(0, num, shape, generator=gen)
-            gt[ignore] = 255
+            gt[ignore] = get_task(task).ignore_value
             if task == 'human_parts' and idx % 3 == 0:
-                gt[:] = 255
+                gt[:] = get_task(task).ignore_value
             pred = torch.randint(0, num, shape, generator=gen)
         elif task in ('sal', 'edge'):
             gt = (torch.rand(shape, generator=gen) < 0.3).long()
-            gt[ignore] = 255
+            gt[ignore] = get_task(task).ignore_value
             pred = torch.rand(shape, generator=gen)
         elif task == 'normals':
             gt = torch.nn.functional.normalize(
                 torch.randn((3, size, size), generator=gen), dim=0)
             pred = gt + 0.4 * torch.randn((3, size, size), generator=gen)
-            gt[:, ignore[0]] = 255
+            gt[:, ignore[0]] = get_task(task).ignore_value
         elif task == 'depth':
             gt = torch.rand(shape, generator=gen) * 10
-            gt[ignore] = 0
+            gt[ignore] = get_task(task).ignore_value
             pred = gt + torch.randn(shape, generator=gen)
         else:
             raise KeyError(f'benchmark cannot generate task {task!r}')

@@ -3,8 +3,11 @@
 # norms, biases and adapter scales, 1.5k-iter linear warm-up, cosine decay,
 # 40k iterations at a total batch of 32 (e.g. 4 GPUs x 8 images).
 optimizer = dict(type='AdamW', lr=5e-4, betas=(0.9, 0.999), weight_decay=0.05)
+# The constructor is mmengine's default one, logging one summary line for
+# the frozen backbone instead of one warning per frozen parameter.
 optim_wrapper = dict(
     type='OptimWrapper',
+    constructor='FrozenSummaryOptimWrapperConstructor',
     optimizer=optimizer,
     paramwise_cfg=dict(
         norm_decay_mult=0.0,
@@ -39,8 +42,10 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
+    # mmengine's CheckpointHook with atomic writes; outdated and previous
+    # best checkpoints are deleted only after the new one is complete.
     checkpoint=dict(
-        type='CheckpointHook',
+        type='SafeCheckpointHook',
         by_epoch=False,
         interval=4000,
         max_keep_ckpts=2,

@@ -23,9 +23,16 @@ __all__ = ['LoadMultiTaskAnnotations']
 class LoadMultiTaskAnnotations(BaseTransform):
     """Load the ground truth of every task of a sample.
 
+    A sample without ``tasks`` (an image given to an inference API such as
+    mmseg's ``inference_model``, with no annotation files) passes through
+    unchanged, so the test pipeline of every config also serves inference.
+    Once ``tasks`` is set (the multi-task datasets set it), every task's
+    file and decoder are required.
+
     Required keys:
 
-    - tasks (tuple[str]): Tasks to load.
+    - tasks (tuple[str], optional): Tasks to load; absent or empty: nothing
+      is loaded.
     - ``<task>_path`` (str): Ground-truth file of each task.
     - ann_decoders (dict[str, str]): Decoder name of each task (see
       :data:`mmvmt.fileio.DECODERS`).
@@ -46,7 +53,8 @@ class LoadMultiTaskAnnotations(BaseTransform):
             :func:`mmengine.fileio.get`. Defaults to None.
 
     Raises (from :meth:`transform`):
-        KeyError: If ``tasks``, a ``<task>_path`` or a decoder is missing.
+        KeyError: If a ``<task>_path`` or a decoder of a listed task is
+            missing.
         FileNotFoundError: If a ground-truth file does not exist.
         ValueError: If a file cannot be decoded, or the decoded map has the
             wrong dtype, channel count or size; the message names the file.
@@ -66,11 +74,11 @@ class LoadMultiTaskAnnotations(BaseTransform):
             results: Result dict from the dataset (after image loading).
 
         Returns:
-            dict: ``results`` with the ``gt_<task>`` maps added.
+            dict: ``results`` with the ``gt_<task>`` maps added; unchanged
+            if it lists no ``tasks``.
         """
-        if 'tasks' not in results:
-            raise KeyError("LoadMultiTaskAnnotations needs results['tasks'] "
-                           '(set by the multi-task datasets)')
+        if not results.get('tasks'):
+            return results
         decoders = results.get('ann_decoders') or {}
         seg_fields = results.setdefault('seg_fields', [])
         for task in results['tasks']:

@@ -10,6 +10,7 @@ from mmseg.registry import HOOKS
 
 from ...fileio import write_prediction
 from ...tasks import TASKS
+from ...utils.checkpoint_io import named_os_error
 
 __all__ = ['MultiTaskOutputHook']
 
@@ -44,8 +45,13 @@ class MultiTaskOutputHook(Hook):
                 if key.startswith('pred_') and key[5:] in TASKS:
                     task = key[5:]
                     pred = getattr(sample, key).data.detach().cpu().numpy()
-                    write_prediction(task, pred,
-                                     osp.join(self.out_dir, task, stem))
+                    base = osp.join(self.out_dir, task, stem)
+                    try:
+                        write_prediction(task, pred, base)
+                    except OSError as err:  # e.g. no space left on device
+                        raise named_os_error(
+                            err, err.filename or f'{base}.*',
+                            f'writing the {task} prediction') from err
 
     def after_test_epoch(self,
                          runner,
@@ -53,6 +59,15 @@ class MultiTaskOutputHook(Hook):
         """Write the metrics as JSON (main process only)."""
         if metrics is None or not is_main_process():
             return
-        os.makedirs(self.out_dir, exist_ok=True)
-        with open(osp.join(self.out_dir, 'metrics.json'), 'w') as f:
-            json.dump({k: float(v) for k, v in metrics.items()}, f, indent=2)
+        path = osp.join(self.out_dir, 'metrics.json')
+        try:
+            os.makedirs(self.out_dir, exist_ok=True)
+            with open(path, 'w') as f:
+                json.dump({
+                    k: float(v)
+                    for k, v in metrics.items()
+                },
+                          f,
+                          indent=2)
+        except OSError as err:
+            raise named_os_error(err, path, 'writing the metrics') from err

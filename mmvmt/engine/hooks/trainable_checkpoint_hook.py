@@ -1,30 +1,55 @@
-"""Save (and load back) checkpoints that hold only the trained parameters.
+"""Check every checkpoint the runner loads; save trainable-only ones.
 
-A VMT-Adapter model trains about 1% of the backbone plus the decoders; the
-frozen pretrained backbone is the same in every checkpoint. With
-``trainable_only=True`` the hook drops the frozen weights from every saved
-checkpoint (and marks the checkpoint in ``meta``); such a checkpoint is loaded
-on top of the pretrained backbone given by the model's ``init_cfg``.
+Loading (``load_from``, ``--resume``, ``tools/test.py``): the
+``after_load_checkpoint`` step compares the checkpoint with the model before
+mmengine loads it (mmengine loads with ``strict=False`` and only warns) and
+refuses one that does not fit, with
+:class:`~mmvmt.engine.checkpoint_fit.CheckpointMismatchError` listing the
+missing, unexpected and shape-mismatched keys. ``strict=False``
+(``tools/train.py`` / ``tools/test.py --partial-load``) loads what fits and
+warns with the same list.
+
+Trainable-only checkpoints: a VMT-Adapter model trains about 1% of the
+backbone plus the decoders. With ``trainable_only=True`` the hook drops the
+frozen weights from every saved checkpoint and stores in ``meta`` a SHA-256
+of the frozen weights (:func:`~mmvmt.engine.checkpoint_fit.state_fingerprint`).
+Such a checkpoint is loaded on top of the frozen weights the model's
+``init_cfg`` gives (the pretrained backbone); the checksum must match, so a
+model whose frozen backbone differs (a random one: no pretrained
+``init_cfg``, or other pretrained weights) is refused instead of giving
+meaningless numbers.
 """
+import logging
 from typing import Dict, Optional, Set
 
 import torch.nn as nn
+from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
-from mmengine.runner import CheckpointLoader
 from mmseg.registry import HOOKS
 
-from ...models.mmseg_compat import runner_load_from
+from ...models.mmseg_compat import (runner_checkpoint_path,
+                                    runner_checkpoint_state)
+from ..checkpoint_fit import (CheckpointMismatchError, find_misfits,
+                              misfit_message, state_fingerprint)
 
 __all__ = [
     'TrainableCheckpointHook', 'trainable_state_keys',
-    'TRAINABLE_ONLY_META_KEY'
+    'configure_checkpoint_hook', 'pretrained_init', 'TRAINABLE_ONLY_META_KEY',
+    'FROZEN_SHA256_META_KEY'
 ]
 
 #: ``checkpoint['meta'][TRAINABLE_ONLY_META_KEY]`` is True for checkpoints
 #: that hold only the trainable part of the model.
 TRAINABLE_ONLY_META_KEY = 'mmvmt_trainable_only'
+#: ``checkpoint['meta'][FROZEN_SHA256_META_KEY]``: checksum of the frozen
+#: entries the trainable-only checkpoint leaves out.
+FROZEN_SHA256_META_KEY = 'mmvmt_frozen_sha256'
+#: How to switch the fit check off, for messages.
+PARTIAL_LOAD_HINT = ('To load only the entries that fit on purpose (e.g. '
+                     'a new head), pass --partial-load to tools/train.py or '
+                     'tools/test.py (TrainableCheckpointHook(strict=False)).')
 
 
 def trainable_state_keys(model: nn.Module) -> Set[str]:
@@ -61,57 +86,176 @@ def trainable_state_keys(model: nn.Module) -> Set[str]:
     return keys
 
 
+def pretrained_init(model: nn.Module) -> Optional[str]:
+    """The pretrained checkpoint the backbone's ``init_cfg`` loads, if any.
+
+    Args:
+        model: The (unwrapped) segmentor.
+
+    Returns:
+        str | None: ``init_cfg['checkpoint']`` of a ``Pretrained`` init.
+    """
+    init_cfg = getattr(getattr(model, 'backbone', None), 'init_cfg', None)
+    for cfg in init_cfg if isinstance(init_cfg, list) else [init_cfg]:
+        if isinstance(cfg, dict) and cfg.get('type') == 'Pretrained':
+            return cfg.get('checkpoint')
+    return None
+
+
+def configure_checkpoint_hook(cfg: Config,
+                              trainable_only: Optional[bool] = None,
+                              strict: Optional[bool] = None) -> None:
+    """Make sure ``cfg.custom_hooks`` has the hook; set its arguments.
+
+    Args:
+        cfg: The full config (changed in place).
+        trainable_only: New ``trainable_only`` (None: keep).
+        strict: New ``strict`` (None: keep).
+    """
+    hooks = list(cfg.get('custom_hooks', None) or [])
+    for hook in hooks:
+        if hook.get('type') == 'TrainableCheckpointHook':
+            break
+    else:
+        hook = dict(type='TrainableCheckpointHook')
+        hooks.append(hook)
+    if trainable_only is not None:
+        hook['trainable_only'] = trainable_only
+    if strict is not None:
+        hook['strict'] = strict
+    cfg.custom_hooks = hooks
+
+
 @HOOKS.register_module()
 class TrainableCheckpointHook(Hook):
-    """Write trainable-only checkpoints and initialise the frozen part first.
+    """Refuse checkpoints that do not fit; write trainable-only ones.
 
-    Saving: with ``trainable_only=True``, ``before_save_checkpoint`` keeps
-    only :func:`trainable_state_keys` in ``checkpoint['state_dict']``.
-
-    Loading: ``Runner.test()``/``val()`` do not initialise model weights, so a
-    trainable-only checkpoint alone would leave the frozen backbone random.
-    ``before_run`` therefore runs ``model.init_weights()`` (loading the
-    pretrained backbone from ``init_cfg``) when ``load_from`` points at a
-    trainable-only checkpoint and the weights were not initialised yet.
+    See the module docstring. ``configs/_base_/default_runtime.py`` adds
+    this hook to every mmvmt config.
 
     Args:
         trainable_only: Whether saved checkpoints hold only trainable
-            entries. Defaults to False (the hook then only handles loading).
+            entries. Defaults to False.
+        strict: Whether a loaded checkpoint must fit the model exactly
+            (every required key present, no unexpected key, equal shapes,
+            and for trainable-only checkpoints the same frozen weights).
+            With False, misfits are logged as a warning and the entries
+            that fit are loaded. Defaults to True.
     """
 
     priority = 'VERY_LOW'
 
-    def __init__(self, trainable_only: bool = False) -> None:
+    def __init__(self,
+                 trainable_only: bool = False,
+                 strict: bool = True) -> None:
         self.trainable_only = trainable_only
+        self.strict = strict
+        self._warned_random_frozen = False
 
     @staticmethod
     def _model(runner) -> nn.Module:
         model = runner.model
         return model.module if is_model_wrapper(model) else model
 
-    def before_run(self, runner) -> None:
-        """Initialise the frozen weights before a trainable-only load."""
-        load_from: Optional[str] = runner_load_from(runner)
+    def _refuse(self, message: str) -> None:
+        if self.strict:
+            raise CheckpointMismatchError(message)
+        print_log(
+            message + '\nstrict=False (--partial-load): loading the entries '
+            'that fit.',
+            logger='current',
+            level=logging.WARNING)
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        """Check ``checkpoint`` against the model before it is loaded."""
+        path = runner_checkpoint_path(runner) or '(checkpoint)'
         model = self._model(runner)
-        if not load_from or getattr(model, '_is_init', False):
+        state = runner_checkpoint_state(checkpoint)
+        meta: Dict = {}
+        if isinstance(checkpoint, dict):
+            meta = checkpoint.get('meta', None) or {}
+        trainable_only = meta.get(TRAINABLE_ONLY_META_KEY, False)
+        required = None
+        if trainable_only:
+            self._init_frozen(model, path)
+            required = trainable_state_keys(model)
+        misfit = find_misfits(model.state_dict(), state, required)
+        if misfit:
+            self._refuse(
+                misfit_message(path, misfit) + '\n' + PARTIAL_LOAD_HINT)
+        if trainable_only:
+            self._check_frozen(model, path, meta, required)
+
+    @staticmethod
+    def _init_frozen(model: nn.Module, path: str) -> None:
+        """Initialise the frozen part (Runner.test()/val() do not)."""
+        if getattr(model, '_is_init', False):
             return
-        checkpoint = CheckpointLoader.load_checkpoint(
-            load_from, map_location='cpu')
-        meta: Dict = checkpoint.get('meta', {}) if isinstance(
-            checkpoint, dict) else {}
-        if meta.get(TRAINABLE_ONLY_META_KEY, False):
-            print_log(
-                f'{load_from} holds only trainable weights: initialising '
-                'the frozen part from the model init_cfg first.',
-                logger='current')
-            model.init_weights()
+        source = pretrained_init(model)
+        what = (f'the pretrained backbone {source}'
+                if source else 'a random init (no pretrained init_cfg)')
+        print_log(
+            f'{path} holds only trainable weights: initialising the '
+            f'frozen part with {what} first.',
+            logger='current')
+        model.init_weights()
+
+    def _check_frozen(self, model: nn.Module, path: str, meta: Dict,
+                      trainable: Set[str]) -> None:
+        """Check that the frozen weights are the ones trained on."""
+        source = pretrained_init(model)
+        frozen = [k for k in model.state_dict() if k not in trainable]
+        no_source = (
+            'The model has no pretrained backbone (model.backbone.init_cfg '
+            'is None), so its frozen weights are random. Set '
+            "model.backbone.init_cfg=dict(type='Pretrained', checkpoint=...) "
+            'to the weights the checkpoint was trained on, or use a full '
+            'checkpoint (train without --adapter-only).')
+        expected = meta.get(FROZEN_SHA256_META_KEY)
+        if expected is None:
+            if source is None:
+                self._refuse(f'{path} holds only trainable weights and no '
+                             'checksum of the frozen ones. ' + no_source)
+            else:
+                print_log(
+                    f'{path} holds no checksum of the frozen weights: '
+                    f'cannot verify that {source} is the backbone it was '
+                    'trained on.',
+                    logger='current',
+                    level=logging.WARNING)
+            return
+        found = state_fingerprint(model.state_dict(), frozen)
+        if found != expected:
+            self._refuse(
+                f'{path} holds only trainable weights, trained on frozen '
+                f'weights with SHA-256 {expected[:12]}..., but the '
+                f'{len(frozen)} frozen entries of this model have '
+                f'SHA-256 {found[:12]}... (from '
+                f'{source or "a random init"}). ' +
+                (no_source if source is None else
+                 'Use the pretrained checkpoint the model was trained with, '
+                 'or a full checkpoint.'))
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        """Drop frozen entries from ``checkpoint['state_dict']``."""
+        """Drop frozen entries; store their checksum in ``meta``."""
         if not self.trainable_only:
             return
-        keep = trainable_state_keys(self._model(runner))
+        model = self._model(runner)
+        keep = trainable_state_keys(model)
         state = checkpoint['state_dict']
+        dropped = [k for k in state if k not in keep]
+        meta = checkpoint.setdefault('meta', {})
+        meta[FROZEN_SHA256_META_KEY] = state_fingerprint(state, dropped)
+        meta[TRAINABLE_ONLY_META_KEY] = True
         checkpoint['state_dict'] = type(state)(
             (k, v) for k, v in state.items() if k in keep)
-        checkpoint.setdefault('meta', {})[TRAINABLE_ONLY_META_KEY] = True
+        if pretrained_init(model) is None and not self._warned_random_frozen:
+            self._warned_random_frozen = True
+            print_log(
+                'saving trainable-only checkpoints of a model without a '
+                'pretrained backbone (model.backbone.init_cfg is None): its '
+                'frozen weights are random and not saved, so these '
+                'checkpoints load only into a model with the same frozen '
+                'weights; train without --adapter-only to keep them.',
+                logger='current',
+                level=logging.WARNING)

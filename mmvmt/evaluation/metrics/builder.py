@@ -1,24 +1,62 @@
 """Pick and build the evaluator of a task from the task table."""
-from typing import Optional, Sequence, Tuple, Type
+from typing import Dict, Optional, Sequence, Tuple, Type
 
 from ...tasks import TaskSpec, get_task
 from .base_task_evaluator import BaseTaskEvaluator
 from .class_evaluator import ClassTaskEvaluator
 from .depth_evaluator import DepthEvaluator
 from .edge_evaluator import EdgeEvaluator
+from .literature_evaluators import (LiteratureDepthEvaluator,
+                                    LiteratureNormalsEvaluator)
 from .normals_evaluator import NormalsEvaluator
 from .saliency_evaluator import SaliencyEvaluator
 
-__all__ = ['TASK_EVALUATORS', 'evaluator_class', 'build_task_evaluator']
+__all__ = [
+    'TASK_EVALUATORS', 'LITERATURE_EVALUATORS', 'PROTOCOLS',
+    'protocol_evaluators', 'evaluator_class', 'build_task_evaluator'
+]
 
 #: Every evaluator; a task uses the one of its kind that reports its
 #: primary metric (``TaskSpec.metric``), so binary tasks split into
 #: saliency (``mIoU``) and edges (``odsF``) without naming tasks here.
-#: Another evaluation protocol would pass its own tuple to
-#: :func:`evaluator_class`.
+#: These are the evaluators of the ``'exact'`` protocol.
 TASK_EVALUATORS: Tuple[Type[BaseTaskEvaluator],
                        ...] = (ClassTaskEvaluator, SaliencyEvaluator,
                                EdgeEvaluator, NormalsEvaluator, DepthEvaluator)
+
+#: The ``'literature'`` protocol: the reference online meters' normals
+#: (ground truth not re-normalised) and depth (log clamp 1e-9).
+LITERATURE_EVALUATORS: Tuple[Type[BaseTaskEvaluator],
+                             ...] = (ClassTaskEvaluator, SaliencyEvaluator,
+                                     EdgeEvaluator, LiteratureNormalsEvaluator,
+                                     LiteratureDepthEvaluator)
+
+#: Evaluation protocol name -> its evaluator classes. Every protocol
+#: reports the same keys (the task table's ``higher_is_better``).
+PROTOCOLS: Dict[str, Tuple[Type[BaseTaskEvaluator], ...]] = dict(
+    exact=TASK_EVALUATORS, literature=LITERATURE_EVALUATORS)
+
+
+def protocol_evaluators(
+        protocol: str,
+        owner: str = 'MultiTaskMetric') -> Tuple[Type[BaseTaskEvaluator], ...]:
+    """Return the evaluator classes of an evaluation protocol.
+
+    Args:
+        protocol: A key of :data:`PROTOCOLS`.
+        owner: Name used in the error message.
+
+    Returns:
+        tuple[type]: The protocol's evaluator classes.
+
+    Raises:
+        ValueError: On an unknown protocol; the message lists the valid
+            ones.
+    """
+    if not isinstance(protocol, str) or protocol not in PROTOCOLS:
+        raise ValueError(f'{owner}: unknown protocol {protocol!r}; valid '
+                         f'protocols: {sorted(PROTOCOLS)}')
+    return PROTOCOLS[protocol]
 
 
 def evaluator_class(
@@ -53,23 +91,26 @@ def evaluator_class(
 
 
 def build_task_evaluator(task: str,
-                         options: Optional[dict] = None) -> BaseTaskEvaluator:
+                         options: Optional[dict] = None,
+                         protocol: str = 'exact') -> BaseTaskEvaluator:
     """Build a task's evaluator with its per-task options.
 
     Args:
         task: Task name.
         options: Keyword arguments of the evaluator class.
+        protocol: Evaluation protocol, a key of :data:`PROTOCOLS`.
 
     Returns:
         BaseTaskEvaluator: The evaluator.
 
     Raises:
         KeyError: On an unknown task.
+        ValueError: On an unknown protocol.
         TypeError: On an option the evaluator does not take (the message
             names the task and the evaluator).
     """
     spec = get_task(task)
-    cls = evaluator_class(spec)
+    cls = evaluator_class(spec, protocol_evaluators(protocol))
     try:
         return cls(spec, **(options or {}))
     except TypeError as err:

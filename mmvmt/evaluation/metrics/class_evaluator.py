@@ -69,9 +69,13 @@ class ClassTaskEvaluator(BaseTaskEvaluator):
             class list for the task.
         skip_background_only: Skip images whose ground truth is 0
             everywhere (no ignore, no other class), as the offline
-            ``eval_human_parts.py`` of ASTMT / MTI-Net does. The online
-            meters of Multi-Task-Transformer / MTLoRA do not skip them,
-            hence the default False.
+            ``eval_human_parts.py`` of ASTMT / MTI-Net does. The reference
+            data code turns such a human-parts map into all-ignore before
+            any meter sees it (and mmvmt's PASCAL conversion writes an
+            image without part-annotated persons as all 255), so with
+            either data such images contribute nothing anyway; the
+            default False counts an all-0 map that does reach the metric
+            as background pixels, as any confusion-matrix meter would.
     """
 
     kind = CLASS

@@ -17,17 +17,19 @@ class DepthEvaluator(BaseTaskEvaluator):
     """Depth errors pooled over all valid pixels of the split.
 
     * ``rmse``: ``sqrt(sum (pred - gt)^2 / N)`` in metres over the ``N``
-      valid pixels of the split (as Multi-Task-Transformer's
-      ``DepthMeter``; ASTMT / MTI-Net's offline script averages per-image
-      RMSEs instead).
+      valid pixels of the split, pooled as every reference evaluator does
+      (the online ``DepthMeter`` of MTI-Net / Multi-Task-Transformer /
+      MTLoRA and the ASTMT / MTI-Net offline ``eval_depth``).
     * ``abs_rel``: ``sum |pred - gt| / gt / N``.
     * ``log_rmse``: ``sqrt(mean (log gt - log pred)^2)`` (natural log).
       By default it is taken over the valid pixels with ``pred > 0`` only
       (a non-positive depth has no logarithm; the number left out is
       logged). With ``log_min_pred`` set, predictions are clamped to it
       instead and every valid pixel counts: ``log_min_pred=1e-9`` is the
-      Multi-Task-Transformer convention, where a single zero prediction
-      adds about ``(log gt + 20.7)^2`` to the sum.
+      reference convention (``pred[pred <= 0] = 1e-9`` offline,
+      ``clamp(min=1e-9)`` online), where a single zero prediction adds
+      about ``(log gt + 20.7)^2`` to the sum. ``protocol='literature'``
+      makes 1e-9 the default (:class:`LiteratureDepthEvaluator`).
 
     Args:
         spec: The task's table entry (kind ``'depth'``).

@@ -1,4 +1,5 @@
 """``MultiTaskMetric``: every task's benchmark metrics plus delta_m."""
+import logging
 from collections.abc import Mapping
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
@@ -11,7 +12,7 @@ from torch import Tensor
 
 from ...tasks import check_tasks, get_task
 from .base_task_evaluator import BaseTaskEvaluator, ImageStats
-from .builder import build_task_evaluator
+from .builder import build_task_evaluator, protocol_evaluators
 from .delta_m import BaselineValue, compute_delta_m, parse_baseline
 from .summary import results_table, summary_line
 
@@ -59,13 +60,36 @@ class MultiTaskMetric(BaseMetric):
 
     * class maps: ``mIoU``, ``aAcc`` (%) (:class:`ClassTaskEvaluator`);
     * binary maps with primary metric ``mIoU`` (saliency): ``mIoU``,
-      ``maxF`` (%) (:class:`SaliencyEvaluator`);
+      ``maxF``, ``maxF_astmt``, ``maxF_beta`` (%), the last two being the
+      two published maxF flavours (:class:`SaliencyEvaluator`);
     * binary maps with primary metric ``odsF`` (edges): ``odsF`` (%), an
       approximation of SEISM's ODS F-measure (:class:`EdgeEvaluator`);
     * normals: ``mean``, ``median``, ``rmse`` (degrees), ``11.25``,
       ``22.5``, ``30`` (%) (:class:`NormalsEvaluator`);
     * depth: ``rmse`` (m), ``abs_rel``, ``log_rmse``
       (:class:`DepthEvaluator`).
+
+    Protocols (``protocol``; both report the same keys, memory and
+    batching behave the same):
+
+    * ``'exact'`` (default): the definitions above, normals as the
+      reference offline ``eval_normals`` (ground truth re-normalised),
+      ``depth/log_rmse`` over predictions > 0 only.
+    * ``'literature'``: the reference *online* meters behind the published
+      tables (MTI-Net / MTLoRA): ``normals/*`` from ground truth that is
+      not re-normalised (:class:`LiteratureNormalsEvaluator`; the meter's
+      "rmse" key is its mean error: compare published "rmse" columns with
+      ``normals/mean``; ``normals/rmse`` stays a true RMSE), and
+      ``depth/log_rmse`` with predictions clamped to 1e-9
+      (:class:`LiteratureDepthEvaluator`). Everything else is unchanged:
+      saliency's ignored pixels stay excluded (the reference would count
+      a 255 as foreground), ``sal/maxF`` stays mmvmt's flavour, the
+      published ones being ``sal/maxF_astmt`` and ``sal/maxF_beta``. An
+      explicit ``task_options`` entry (``normalize_gt``,
+      ``log_min_pred``) overrides a protocol's default.
+
+    A task whose ground truth has no valid pixel in the whole split gets
+    nan metrics and a WARNING naming the task.
 
     With a ``baseline``: ``multitask/delta_<task>`` and ``multitask/delta_m``
     (percent), ``delta_m = 1/T sum_t s_t (M_t - B_t) / B_t * 100`` over the
@@ -89,7 +113,7 @@ class MultiTaskMetric(BaseMetric):
     * binary maps: pred ``(1, H, W)`` foreground probability in ``[0, 1]``,
       gt in ``{0, 1}``;
     * normals: pred ``(3, H, W)`` vectors (normalised here), gt unit
-      vectors;
+      vectors (under ``'literature'``: as loaded, e.g. bicubic-resized);
     * depth: pred ``(1, H, W)`` metres, gt metres.
 
     Ground-truth pixels that :meth:`TaskSpec.valid_mask` marks invalid are
@@ -118,13 +142,15 @@ class MultiTaskMetric(BaseMetric):
         task_options: Task -> keyword options of its evaluator, e.g.
             ``dict(semseg=dict(num_classes=21), edge=dict(max_dist=0.011),
             depth=dict(log_min_pred=1e-9))``.
+        protocol: ``'exact'`` or ``'literature'`` (see above).
         collect_device: ``'cpu'`` or ``'gpu'``, as :class:`BaseMetric`.
         prefix: Optional prefix added before every key.
         collect_dir: As :class:`BaseMetric`.
 
     Raises:
         KeyError: On an unknown task name.
-        ValueError: On duplicate tasks, options or baselines for tasks that
+        ValueError: On an unknown protocol (the message lists the valid
+            ones), duplicate tasks, options or baselines for tasks that
             are not evaluated, a malformed baseline, or (when the dataset
             meta is set) a requested task the dataset does not list.
         TypeError: On an option the task's evaluator does not take.
@@ -149,7 +175,8 @@ class MultiTaskMetric(BaseMetric):
                  task_options: Optional[Dict[str, dict]] = None,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None,
-                 collect_dir: Optional[str] = None) -> None:
+                 collect_dir: Optional[str] = None,
+                 protocol: str = 'exact') -> None:
         # Keys are already '<task>/<metric>': a placeholder silences
         # BaseMetric's "prefix is not set" warning, then the real one.
         super().__init__(
@@ -157,6 +184,8 @@ class MultiTaskMetric(BaseMetric):
             prefix=prefix or 'multitask',
             collect_dir=collect_dir)
         self.prefix = prefix
+        protocol_evaluators(protocol)
+        self.protocol = protocol
         self.requested_tasks: Optional[Tuple[str, ...]] = (
             None if tasks is None else check_tasks(
                 tasks, owner='MultiTaskMetric'))
@@ -189,7 +218,9 @@ class MultiTaskMetric(BaseMetric):
                 raise ValueError(f'{name} given for {extra}, which are not '
                                  f'evaluated (tasks: {list(tasks)})')
         self.evaluators = {
-            task: build_task_evaluator(task, self.task_options.get(task))
+            task:
+            build_task_evaluator(task, self.task_options.get(task),
+                                 self.protocol)
             for task in tasks
         }
         self._tasks = tasks
@@ -324,6 +355,13 @@ class MultiTaskMetric(BaseMetric):
             evaluator = self.evaluators[task]
             stats = [entry[task] for entry in results]
             self._check_folded(task, stats)
+            if stats and not any(int(s['n']) for s in stats):
+                print_log(
+                    f'{task}: none of the {len(stats)} evaluated images '
+                    f'has a valid {evaluator.spec.gt_key} pixel; the '
+                    f'{task} metrics are undefined',
+                    logger='current',
+                    level=logging.WARNING)
             for name, value in evaluator.compute(stats).items():
                 metrics[f'{task}/{name}'] = value
             if stats:
@@ -331,7 +369,7 @@ class MultiTaskMetric(BaseMetric):
         metrics.update(compute_delta_m(metrics, self.baseline))
         names = {t: self.evaluators[t].metrics for t in tasks}
         print_log(
-            'multi-task results:\n' +
+            f'multi-task results ({self.protocol} protocol):\n' +
             results_table(metrics, names, self.baseline),
             logger='current')
         print_log(

@@ -1,8 +1,10 @@
 """One backbone, one head per task: the multi-task segmentor."""
+import logging
 from typing import Dict, List, Optional, Sequence, Union
 
 import torch.nn as nn
 import torch.nn.functional as F
+from mmengine.logging import print_log
 from mmengine.structures import PixelData
 from mmseg.models.segmentors.base import BaseSegmentor
 from mmseg.models.utils import resize
@@ -17,7 +19,7 @@ from ...tasks import check_tasks, get_task
 from ..mmseg_compat import input_size_metas
 from .restore import restore_logits
 from .task_modules import (backbone_cfg_for_tasks, build_task_head,
-                           check_backbone_tasks)
+                           check_backbone_tasks, tasks_without_head)
 
 __all__ = ['MultiTaskEncoderDecoder']
 
@@ -113,6 +115,7 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
         self.test_cfg = test_cfg if test_cfg is not None else dict(
             mode='whole')
         self.output_logits = output_logits
+        self.register_load_state_dict_pre_hook(_refuse_frozen_free_state)
 
     # ------------------------------------------------------------- building
     def _init_task_weights(self, task_weights: Optional[Weights]) -> Weights:
@@ -193,6 +196,21 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
             samples.append(task_sample)
         return samples
 
+    def _warn_tasks_without_head(self, data_samples: SampleList) -> None:
+        """Warn once about dataset tasks that no head trains or predicts."""
+        if getattr(self, '_warned_headless', False) or not data_samples:
+            return
+        headless = tasks_without_head(data_samples, self.tasks)
+        if headless:
+            self._warned_headless = True
+            print_log(
+                f'the dataset loads task(s) {headless} but decode_heads has '
+                f'no head for them (heads: {list(self.tasks)}): they are '
+                'neither trained nor predicted. Add a head, or drop them '
+                "from the dataset's tasks",
+                logger='current',
+                level=logging.WARNING)
+
     def _weight_losses(self, losses: dict, task: str) -> dict:
         """Prefix keys with ``'<task>.'`` and weight the loss items."""
         weight = self.task_weights[task]
@@ -217,6 +235,7 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
             dict[str, Tensor]: ``'<task>.<item>'`` entries; loss items are
             weighted by the task weights.
         """
+        self._warn_tasks_without_head(data_samples)
         feats = self.extract_feat(inputs)
         losses = dict()
         for task, head in self.decode_heads.items():
@@ -336,6 +355,7 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
                         padding_size=[0, 0, 0, 0],
                         tasks=self.tasks)) for _ in range(inputs.shape[0])
             ]
+        self._warn_tasks_without_head(data_samples)
         batch_img_metas = [sample.metainfo for sample in data_samples]
         logits = self.inference(inputs, batch_img_metas)
         return self.postprocess_result(logits, data_samples)
@@ -387,3 +407,35 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
             task: head.forward(self._task_feats(feats, task))
             for task, head in self.decode_heads.items()
         }
+
+
+def _refuse_frozen_free_state(module: nn.Module, state_dict: dict, prefix: str,
+                              *args) -> None:
+    """Load-state-dict pre-hook: no silently random frozen backbone.
+
+    A state dict that holds none of the model's frozen weights (a
+    ``--adapter-only`` checkpoint) only makes sense on top of an
+    initialised model: the runner's ``TrainableCheckpointHook``,
+    ``MultiTaskInferencer`` and training call ``init_weights()`` first.
+    Loaders that do not (e.g. mmseg's ``init_model``) would leave the frozen
+    backbone at its construction-time random values, so they are refused.
+
+    Raises:
+        RuntimeError: If the model is not initialised and ``state_dict``
+            holds none of its frozen parameters.
+    """
+    if getattr(module, '_is_init', False):
+        return
+    frozen = [
+        prefix + name for name, param in module.named_parameters()
+        if not param.requires_grad
+    ]
+    if frozen and not any(key in state_dict for key in frozen):
+        raise RuntimeError(
+            f'{type(module).__name__}: the state dict holds none of the '
+            f'{len(frozen)} frozen parameters (e.g. {frozen[0]!r}): it is a '
+            'trainable-only (--adapter-only) checkpoint, and this model was '
+            'not initialised, so its frozen backbone would stay random. '
+            'Call model.init_weights() first (with the pretrained '
+            'backbone init_cfg), use mmvmt.apis.MultiTaskInferencer or '
+            'tools/test.py, or load a full checkpoint.')

@@ -14,8 +14,8 @@ from ...tasks import get_task
 from ..mmseg_compat import config_class, takes_argument, uses_class_map_loss
 
 __all__ = [
-    'backbone_cfg_for_tasks', 'check_backbone_tasks', 'head_cfg_for_task',
-    'check_task_head', 'build_task_head'
+    'tasks_without_head', 'backbone_cfg_for_tasks', 'check_backbone_tasks',
+    'head_cfg_for_task', 'check_task_head', 'build_task_head'
 ]
 
 
@@ -167,3 +167,21 @@ def build_task_head(task: str, cfg: dict) -> nn.Module:
     head = MODELS.build(head_cfg_for_task(task, cfg))
     check_task_head(task, head)
     return head
+
+
+def tasks_without_head(data_samples: Sequence, tasks: Sequence[str]) -> list:
+    """Tasks the dataset loads (sample metainfo ``tasks``) but no head has.
+
+    Args:
+        data_samples: The batch's data samples.
+        tasks: The keys of ``decode_heads``.
+
+    Returns:
+        list[str]: Those tasks, in the dataset's order.
+    """
+    loaded = []
+    for sample in data_samples:
+        for task in _as_tuple(sample.metainfo.get('tasks') or ()):
+            if task not in tasks and task not in loaded:
+                loaded.append(task)
+    return loaded
