@@ -10,10 +10,10 @@
 from .inferencer import MultiTaskInferencer, config_names, resolve_config
 from .outputs import prediction_arrays, write_predictions
 from .show import show_result_pyplot
-from .weights import check_state_dict, load_inference_weights, read_checkpoint
+from .weights import load_inference_weights, read_checkpoint
 
 __all__ = [
     'MultiTaskInferencer', 'config_names', 'resolve_config',
     'prediction_arrays', 'write_predictions', 'show_result_pyplot',
-    'check_state_dict', 'load_inference_weights', 'read_checkpoint'
+    'load_inference_weights', 'read_checkpoint'
 ]

@@ -9,22 +9,18 @@ weights, which then come from the pretrained checkpoint of the model's
 frozen backbone would stay random.
 """
 import os.path as osp
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, Optional
 
 import torch
 import torch.nn as nn
 from mmengine.runner import CheckpointLoader, load_state_dict
 
 from ..engine.hooks.trainable_checkpoint_hook import (TRAINABLE_ONLY_META_KEY,
-                                                      trainable_state_keys)
+                                                      check_checkpoint_fits)
 
 __all__ = [
-    'read_checkpoint', 'checkpoint_state_dict', 'check_state_dict',
-    'load_inference_weights'
+    'read_checkpoint', 'checkpoint_state_dict', 'load_inference_weights'
 ]
-
-#: Keys listed per category in a refusal message.
-_MAX_LISTED = 10
 
 
 def read_checkpoint(path: str) -> dict:
@@ -80,70 +76,18 @@ def checkpoint_state_dict(checkpoint: dict, path: str) -> Dict[str, object]:
     }
 
 
-def _listed(keys: Sequence[str]) -> str:
-    shown = ', '.join(keys[:_MAX_LISTED])
-    more = len(keys) - _MAX_LISTED
-    return f'[{shown}' + (f', ... {more} more]' if more > 0 else ']')
-
-
-def check_state_dict(model: nn.Module,
-                     state: Dict[str, torch.Tensor],
-                     path: str,
-                     allowed_missing: Sequence[str] = ()) -> None:
-    """Refuse a state dict that does not fit ``model``.
-
-    Args:
-        model: The model.
-        state: The checkpoint's state dict.
-        path: Checkpoint file (for messages).
-        allowed_missing: Model keys the checkpoint may lack.
-
-    Raises:
-        ValueError: On missing (not allowed), unexpected or differently
-            shaped keys; the message lists them.
-    """
-    expected = model.state_dict()
-    allowed = set(allowed_missing)
-    missing = sorted(k for k in expected
-                     if k not in state and k not in allowed)
-    unexpected = sorted(k for k in state if k not in expected)
-    mismatched = sorted(f'{k} (checkpoint {tuple(v.shape)}, model '
-                        f'{tuple(expected[k].shape)})'
-                        for k, v in state.items()
-                        if k in expected and v.shape != expected[k].shape)
-    problems: List[str] = []
-    for name, keys in (('missing keys', missing),
-                       ('unexpected keys', unexpected), ('shape mismatches',
-                                                         mismatched)):
-        if keys:
-            problems.append(f'{len(keys)} {name} {_listed(keys)}')
-    if problems:
-        raise ValueError(f'checkpoint {path} does not fit the model of the '
-                         'config: ' + '; '.join(problems) +
-                         '. Use the config the checkpoint was trained with.')
-
-
-def _has_pretrained_init(model: nn.Module) -> bool:
-    """Whether some module's ``init_cfg`` loads a pretrained checkpoint."""
-    for module in model.modules():
-        init_cfg = getattr(module, 'init_cfg', None)
-        cfgs = init_cfg if isinstance(init_cfg, (list, tuple)) else [init_cfg]
-        if any(
-                isinstance(c, dict) and c.get('type') == 'Pretrained'
-                and c.get('checkpoint') for c in cfgs):
-            return True
-    return False
-
-
 def load_inference_weights(model: nn.Module,
                            path: str,
                            checkpoint: Optional[dict] = None) -> dict:
     """Load ``path`` into ``model`` with strict checking.
 
-    Full checkpoints are loaded with mmengine's ``load_state_dict`` in
-    strict mode after :func:`check_state_dict`. Trainable-only ones first
-    initialise the model (``model.init_weights()``: the pretrained frozen
-    part from ``init_cfg``) and may lack exactly the frozen keys.
+    The fit check is the runner's
+    (:func:`~mmvmt.engine.hooks.trainable_checkpoint_hook.check_checkpoint_fits`):
+    full checkpoints must fit exactly and are then loaded with mmengine's
+    ``load_state_dict`` in strict mode; trainable-only ones first initialise
+    the model (``model.init_weights()``: the pretrained frozen part from
+    ``init_cfg``), may lack exactly the frozen keys, and must have been
+    trained on the same frozen weights (checksum in their meta).
 
     Args:
         model: The built model (not yet initialised).
@@ -154,27 +98,19 @@ def load_inference_weights(model: nn.Module,
         dict: The checkpoint (its ``meta`` gives the dataset meta).
 
     Raises:
-        FileNotFoundError, ValueError: See :func:`read_checkpoint` and
-            :func:`check_state_dict`; ValueError also for a trainable-only
-            checkpoint when no module has a pretrained ``init_cfg``.
+        FileNotFoundError, ValueError: See :func:`read_checkpoint`.
+        CheckpointMismatchError: If the checkpoint does not fit (the
+            message lists every offending key), or a trainable-only
+            checkpoint meets other frozen weights (e.g. no pretrained
+            ``init_cfg``).
     """
     if checkpoint is None:
         checkpoint = read_checkpoint(path)
     state = checkpoint_state_dict(checkpoint, path)
-    meta = checkpoint.get('meta') or {}
-    if not meta.get(TRAINABLE_ONLY_META_KEY, False):
-        check_state_dict(model, state, path)
+    check_checkpoint_fits(model, dict(checkpoint, state_dict=state), path)
+    if (checkpoint.get('meta') or {}).get(TRAINABLE_ONLY_META_KEY, False):
+        # check_checkpoint_fits initialised the frozen part and verified it.
+        model.load_state_dict(state, strict=False)
+    else:
         load_state_dict(model, state, strict=True)
-        return checkpoint
-    if not _has_pretrained_init(model):
-        raise ValueError(
-            f'checkpoint {path} holds only the trainable weights (saved with '
-            '--adapter-only) and the config gives no pretrained init_cfg, so '
-            'the frozen backbone would stay random. Set '
-            "model.backbone.init_cfg=dict(type='Pretrained', checkpoint=...) "
-            'to the backbone it was trained on, or use a full checkpoint.')
-    frozen = set(model.state_dict()) - trainable_state_keys(model)
-    check_state_dict(model, state, path, allowed_missing=sorted(frozen))
-    model.init_weights()
-    model.load_state_dict(state, strict=False)
     return checkpoint

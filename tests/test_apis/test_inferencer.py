@@ -8,6 +8,7 @@ import torch
 from api_constants import IMAGE_SHAPE, TASKS
 
 from mmvmt.apis import MultiTaskInferencer, config_names, resolve_config
+from mmvmt.engine.checkpoint_fit import CheckpointMismatchError
 from mmvmt.fileio import encode_normals
 
 
@@ -142,14 +143,14 @@ def test_bad_model_or_weights_name_the_file(tiny_ckpt, tmp_path):
     state['decode_heads.semseg.conv_seg.bias'] = torch.zeros(40)
     bad = str(tmp_path / 'other_model.pth')
     torch.save(ckpt, bad)
-    with pytest.raises(ValueError) as info:
+    with pytest.raises(CheckpointMismatchError) as info:
         MultiTaskInferencer(config, weights=bad)
     msg = str(info.value)
     assert 'other_model.pth does not fit' in msg
-    assert '1 missing keys [decode_heads.sal.conv_seg.weight]' in msg
-    assert '1 unexpected keys [decode_heads.depth.conv_seg.bias]' in msg
-    assert 'decode_heads.semseg.conv_seg.bias (checkpoint (40,), ' \
-        'model (21,))' in msg
+    assert '1 missing key(s): decode_heads.sal.conv_seg.weight' in msg
+    assert '1 unexpected key(s): decode_heads.depth.conv_seg.bias' in msg
+    assert 'decode_heads.semseg.conv_seg.bias (checkpoint [40], ' \
+        'model [21])' in msg
 
 
 def test_config_names():

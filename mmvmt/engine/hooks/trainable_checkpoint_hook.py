@@ -20,7 +20,7 @@ model whose frozen backbone differs (a random one: no pretrained
 meaningless numbers.
 """
 import logging
-from typing import Dict, Optional, Set
+from typing import Any, Callable, Dict, Optional, Set
 
 import torch.nn as nn
 from mmengine.config import Config
@@ -35,7 +35,7 @@ from ..checkpoint_fit import (CheckpointMismatchError, find_misfits,
                               misfit_message, state_fingerprint)
 
 __all__ = [
-    'TrainableCheckpointHook', 'trainable_state_keys',
+    'TrainableCheckpointHook', 'trainable_state_keys', 'check_checkpoint_fits',
     'configure_checkpoint_hook', 'pretrained_init', 'TRAINABLE_ONLY_META_KEY',
     'FROZEN_SHA256_META_KEY'
 ]
@@ -100,6 +100,97 @@ def pretrained_init(model: nn.Module) -> Optional[str]:
         if isinstance(cfg, dict) and cfg.get('type') == 'Pretrained':
             return cfg.get('checkpoint')
     return None
+
+
+def _raise_mismatch(message: str) -> None:
+    raise CheckpointMismatchError(message)
+
+
+def check_checkpoint_fits(
+        model: nn.Module,
+        checkpoint: Any,
+        path: str,
+        refuse: Callable[[str], None] = _raise_mismatch) -> None:
+    """Refuse a checkpoint that does not fit ``model``, before loading it.
+
+    Every model key must be present (for a trainable-only checkpoint: every
+    trainable key, and the frozen part is initialised first with
+    ``model.init_weights()``), no key may be unexpected and shapes must be
+    equal. A trainable-only checkpoint must also have been trained on the
+    same frozen weights (SHA-256 stored in its meta). The runner's
+    :class:`TrainableCheckpointHook` and ``mmvmt.apis`` both use this.
+
+    Args:
+        model: The (unwrapped) model.
+        checkpoint: The loaded checkpoint.
+        path: Its file, for messages.
+        refuse: Called with the message of each misfit; the default raises
+            :class:`CheckpointMismatchError`.
+    """
+    state = runner_checkpoint_state(checkpoint)
+    meta: Dict = {}
+    if isinstance(checkpoint, dict):
+        meta = checkpoint.get('meta', None) or {}
+    trainable_only = meta.get(TRAINABLE_ONLY_META_KEY, False)
+    required = None
+    if trainable_only:
+        _init_frozen(model, path)
+        required = trainable_state_keys(model)
+    misfit = find_misfits(model.state_dict(), state, required)
+    if misfit:
+        refuse(misfit_message(path, misfit) + '\n' + PARTIAL_LOAD_HINT)
+    if trainable_only:
+        _check_frozen(model, path, meta, required, refuse)
+
+
+def _init_frozen(model: nn.Module, path: str) -> None:
+    """Initialise the frozen part (Runner.test()/val() do not)."""
+    if getattr(model, '_is_init', False):
+        return
+    source = pretrained_init(model)
+    what = (f'the pretrained backbone {source}'
+            if source else 'a random init (no pretrained init_cfg)')
+    print_log(
+        f'{path} holds only trainable weights: initialising the '
+        f'frozen part with {what} first.',
+        logger='current')
+    model.init_weights()
+
+
+def _check_frozen(model: nn.Module, path: str, meta: Dict, trainable: Set[str],
+                  refuse: Callable[[str], None]) -> None:
+    """Check that the frozen weights are the ones trained on."""
+    source = pretrained_init(model)
+    frozen = [k for k in model.state_dict() if k not in trainable]
+    no_source = (
+        'The model has no pretrained backbone (model.backbone.init_cfg '
+        'is None), so its frozen weights are random. Set '
+        "model.backbone.init_cfg=dict(type='Pretrained', checkpoint=...) "
+        'to the weights the checkpoint was trained on, or use a full '
+        'checkpoint (train without --adapter-only).')
+    expected = meta.get(FROZEN_SHA256_META_KEY)
+    if expected is None:
+        if source is None:
+            refuse(f'{path} holds only trainable weights and no '
+                   'checksum of the frozen ones. ' + no_source)
+        else:
+            print_log(
+                f'{path} holds no checksum of the frozen weights: '
+                f'cannot verify that {source} is the backbone it was '
+                'trained on.',
+                logger='current',
+                level=logging.WARNING)
+        return
+    found = state_fingerprint(model.state_dict(), frozen)
+    if found != expected:
+        refuse(f'{path} holds only trainable weights, trained on frozen '
+               f'weights with SHA-256 {expected[:12]}..., but the '
+               f'{len(frozen)} frozen entries of this model have '
+               f'SHA-256 {found[:12]}... (from '
+               f'{source or "a random init"}). ' +
+               (no_source if source is None else
+                'Use the pretrained checkpoint the model was trained with, '
+                'or a full checkpoint.'))
 
 
 def configure_checkpoint_hook(cfg: Config,
@@ -168,73 +259,11 @@ class TrainableCheckpointHook(Hook):
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         """Check ``checkpoint`` against the model before it is loaded."""
-        path = runner_checkpoint_path(runner) or '(checkpoint)'
-        model = self._model(runner)
-        state = runner_checkpoint_state(checkpoint)
-        meta: Dict = {}
-        if isinstance(checkpoint, dict):
-            meta = checkpoint.get('meta', None) or {}
-        trainable_only = meta.get(TRAINABLE_ONLY_META_KEY, False)
-        required = None
-        if trainable_only:
-            self._init_frozen(model, path)
-            required = trainable_state_keys(model)
-        misfit = find_misfits(model.state_dict(), state, required)
-        if misfit:
-            self._refuse(
-                misfit_message(path, misfit) + '\n' + PARTIAL_LOAD_HINT)
-        if trainable_only:
-            self._check_frozen(model, path, meta, required)
-
-    @staticmethod
-    def _init_frozen(model: nn.Module, path: str) -> None:
-        """Initialise the frozen part (Runner.test()/val() do not)."""
-        if getattr(model, '_is_init', False):
-            return
-        source = pretrained_init(model)
-        what = (f'the pretrained backbone {source}'
-                if source else 'a random init (no pretrained init_cfg)')
-        print_log(
-            f'{path} holds only trainable weights: initialising the '
-            f'frozen part with {what} first.',
-            logger='current')
-        model.init_weights()
-
-    def _check_frozen(self, model: nn.Module, path: str, meta: Dict,
-                      trainable: Set[str]) -> None:
-        """Check that the frozen weights are the ones trained on."""
-        source = pretrained_init(model)
-        frozen = [k for k in model.state_dict() if k not in trainable]
-        no_source = (
-            'The model has no pretrained backbone (model.backbone.init_cfg '
-            'is None), so its frozen weights are random. Set '
-            "model.backbone.init_cfg=dict(type='Pretrained', checkpoint=...) "
-            'to the weights the checkpoint was trained on, or use a full '
-            'checkpoint (train without --adapter-only).')
-        expected = meta.get(FROZEN_SHA256_META_KEY)
-        if expected is None:
-            if source is None:
-                self._refuse(f'{path} holds only trainable weights and no '
-                             'checksum of the frozen ones. ' + no_source)
-            else:
-                print_log(
-                    f'{path} holds no checksum of the frozen weights: '
-                    f'cannot verify that {source} is the backbone it was '
-                    'trained on.',
-                    logger='current',
-                    level=logging.WARNING)
-            return
-        found = state_fingerprint(model.state_dict(), frozen)
-        if found != expected:
-            self._refuse(
-                f'{path} holds only trainable weights, trained on frozen '
-                f'weights with SHA-256 {expected[:12]}..., but the '
-                f'{len(frozen)} frozen entries of this model have '
-                f'SHA-256 {found[:12]}... (from '
-                f'{source or "a random init"}). ' +
-                (no_source if source is None else
-                 'Use the pretrained checkpoint the model was trained with, '
-                 'or a full checkpoint.'))
+        check_checkpoint_fits(
+            self._model(runner),
+            checkpoint,
+            runner_checkpoint_path(runner) or '(checkpoint)',
+            refuse=self._refuse)
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         """Drop frozen entries; store their checksum in ``meta``."""
