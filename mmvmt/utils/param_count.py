@@ -9,6 +9,10 @@ Groups, by parameter name:
 * ``backbone.extraction``: per-task knowledge extraction
   (``.adapter.extraction.``);
 * ``backbone.task_norms``: per-task output norms (``backbone.task_norms.``);
+* ``backbone.peft``: modules a ``PEFTBackbone`` method adds
+  (``backbone.peft.``: LoRA, series adapters);
+* ``backbone.task_tuned``: per-task copies of pretrained parameters a
+  per-task ``PEFTBackbone`` method trains (``backbone.task_tuned.``);
 * ``neck``, ``head.<task>`` and ``other``.
 
 Every parameter falls in exactly one group, so the group totals add up to
@@ -29,6 +33,9 @@ __all__ = ['group_of', 'count_parameters']
 
 EXTRACTION_KEY = f'{ADAPTER_KEY}extraction.'
 TASK_NORMS_PREFIX = f'backbone.{TASK_NORMS_KEY}'
+#: Groups of ``PEFTBackbone`` entries, by name prefix.
+PEFT_PREFIXES = (('backbone.peft.', 'backbone.peft'), ('backbone.task_tuned.',
+                                                       'backbone.task_tuned'))
 
 
 def group_of(name: str) -> str:
@@ -47,6 +54,9 @@ def group_of(name: str) -> str:
             return 'backbone.adapters'
         if name.startswith(TASK_NORMS_PREFIX):
             return 'backbone.task_norms'
+        for prefix, group in PEFT_PREFIXES:
+            if name.startswith(prefix):
+                return group
         return 'backbone.pretrained'
     if name.startswith('decode_heads.'):
         return 'head.' + name.split('.')[1]

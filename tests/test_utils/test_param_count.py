@@ -17,6 +17,10 @@ def _build(tasks, lite=False):
     ('backbone.stages.1.blocks.0.adapter.extraction.gamma',
      'backbone.extraction'),
     ('backbone.task_norms.sal.norm2.weight', 'backbone.task_norms'),
+    ('backbone.peft.shared.stages__0__blocks__0__attn__w_msa__qkv.lora_a',
+     'backbone.peft'),
+    ('backbone.task_tuned.sal.stages__0__blocks__0__norm1__bias',
+     'backbone.task_tuned'),
     ('decode_heads.normals.conv_seg.weight', 'head.normals'),
     ('neck.lateral.weight', 'neck'),
 ])

@@ -57,13 +57,18 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     assert total['trainable'] + total['frozen'] == all_params
 
     pretrained = sum(counts.get('backbone.pretrained', {}).values())
+    # Everything the backbone holds beyond its pretrained weights: VMT's
+    # adapters/extraction/task norms, a PEFTBackbone's peft/task_tuned.
     added = sum(
-        sum(counts.get(g, {}).values())
-        for g in ('backbone.adapters', 'backbone.extraction',
-                  'backbone.task_norms'))
+        sum(value.values()) for group, value in counts.items()
+        if group.startswith('backbone.') and group != 'backbone.pretrained')
+    backbone_trainable = sum(
+        value['trainable'] for group, value in counts.items()
+        if group.startswith('backbone.'))
     summary = dict(
         groups=counts,
         total_params=all_params,
+        backbone_trainable=backbone_trainable,
         adapter_share_of_backbone_percent=100.0 * added / max(pretrained, 1))
     if args.json:
         print(json.dumps(summary, indent=2))
@@ -75,9 +80,10 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         print(f'{group:<24}{value["trainable"]:>14,}{value["frozen"]:>14,}')
     print(f'all parameters: {all_params:,} '
           f'({total["trainable"] / all_params:.2%} trainable)')
-    print('backbone additions (adapters + extraction + task norms): '
+    print('backbone additions (every backbone group but pretrained): '
           f'{added:,} = {summary["adapter_share_of_backbone_percent"]:.2f}% '
           f'of the pretrained backbone ({pretrained:,})')
+    print(f'trainable in the backbone: {backbone_trainable:,}')
 
 
 if __name__ == '__main__':

@@ -2,18 +2,29 @@
 
 Which metric a plain baseline number refers to (:attr:`TaskSpec.metric`)
 and the direction of every metric (:attr:`TaskSpec.higher_is_better`) come
-from the task table only (``docs/design.md`` section 2).
+from the task table only (``docs/design.md`` section 2). A baseline is
+given as a dict or as the path of a baseline file
+(:mod:`mmvmt.fileio.baseline_file` defines the format).
 """
 import math
-from typing import Dict, Mapping, NamedTuple, Union
+import os
+from typing import Dict, Mapping, NamedTuple, Optional, Union
 
+from ...fileio.baseline_file import read_baseline_file
 from ...tasks import get_task
 
-__all__ = ['BaselineEntry', 'parse_baseline', 'compute_delta_m']
+__all__ = [
+    'BaselineEntry', 'BaselineSpec', 'parse_baseline', 'load_baseline',
+    'compute_delta_m'
+]
 
 #: A baseline config entry: the value of the task's primary metric, or
 #: ``dict(metric=name, value=v)`` for another metric of the task.
 BaselineValue = Union[float, Mapping[str, Union[str, float]]]
+
+#: What ``MultiTaskMetric(baseline=...)`` takes: task -> entry, or the path
+#: of a baseline file.
+BaselineSpec = Union[Mapping[str, BaselineValue], str, 'os.PathLike[str]']
 
 
 class BaselineEntry(NamedTuple):
@@ -77,6 +88,45 @@ def parse_baseline(
                              f' {task} reports {list(spec.higher_is_better)}')
         parsed[task] = BaselineEntry(metric, _check_value(task, value))
     return parsed
+
+
+def load_baseline(
+        baseline: Optional[BaselineSpec]) -> Dict[str, BaselineEntry]:
+    """Parse a baseline given as a dict, a baseline file path or None.
+
+    Args:
+        baseline: Task -> entry (as :func:`parse_baseline`), the path of a
+            baseline file written by ``tools/analysis_tools/
+            make_baseline.py`` (:mod:`mmvmt.fileio.baseline_file`), or
+            None (no baseline).
+
+    Returns:
+        dict: Task -> :class:`BaselineEntry`; a file gives exactly what
+        its ``baseline`` mapping given as a dict gives.
+
+    Raises:
+        FileNotFoundError, OSError: If the file cannot be read.
+        KeyError, ValueError: As :func:`parse_baseline`, or on a malformed
+            file; for a file the message names it.
+        TypeError: If ``baseline`` is none of the above.
+    """
+    if baseline is None:
+        return {}
+    if isinstance(baseline, Mapping):
+        return parse_baseline(baseline)
+    if not isinstance(baseline, (str, os.PathLike)):
+        raise TypeError('baseline must be a dict task -> value, the path of '
+                        'a baseline file or None, got '
+                        f'{type(baseline).__name__}')
+    entries = read_baseline_file(baseline)
+    try:
+        return parse_baseline(entries)
+    except KeyError as err:
+        raise KeyError(f'baseline file {os.fspath(baseline)!r}: '
+                       f'{err.args[0] if err.args else err}') from err
+    except ValueError as err:
+        raise ValueError(
+            f'baseline file {os.fspath(baseline)!r}: {err}') from err
 
 
 def compute_delta_m(metrics: Mapping[str, float],

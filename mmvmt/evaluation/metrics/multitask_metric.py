@@ -13,7 +13,7 @@ from torch import Tensor
 from ...tasks import check_tasks, get_task
 from .base_task_evaluator import BaseTaskEvaluator, ImageStats
 from .builder import build_task_evaluator, protocol_evaluators
-from .delta_m import BaselineValue, compute_delta_m, parse_baseline
+from .delta_m import BaselineSpec, compute_delta_m, load_baseline
 from .summary import results_table, summary_line
 
 __all__ = ['MultiTaskMetric']
@@ -137,8 +137,11 @@ class MultiTaskMetric(BaseMetric):
             default) takes ``dataset_meta['tasks']``.
         baseline: Optional single-task baselines, task -> value of the
             task's primary metric (``TaskSpec.metric``), or
-            ``dict(metric='maxF', value=...)``. Tasks without a baseline
-            are left out of delta_m.
+            ``dict(metric='maxF', value=...)``; or the path of a baseline
+            file (``tools/analysis_tools/make_baseline.py`` writes one from
+            single-task runs; format: :mod:`mmvmt.fileio.baseline_file`),
+            read once here. Tasks without a baseline are left out of
+            delta_m.
         task_options: Task -> keyword options of its evaluator, e.g.
             ``dict(semseg=dict(num_classes=21), edge=dict(max_dist=0.011),
             depth=dict(log_min_pred=1e-9))``.
@@ -151,9 +154,13 @@ class MultiTaskMetric(BaseMetric):
         KeyError: On an unknown task name.
         ValueError: On an unknown protocol (the message lists the valid
             ones), duplicate tasks, options or baselines for tasks that
-            are not evaluated, a malformed baseline, or (when the dataset
-            meta is set) a requested task the dataset does not list.
-        TypeError: On an option the task's evaluator does not take.
+            are not evaluated, a malformed baseline or baseline file (the
+            message names the file), or (when the dataset meta is set) a
+            requested task the dataset does not list.
+        TypeError: On an option the task's evaluator does not take, or a
+            ``baseline`` that is neither a dict nor a path.
+        OSError: If a baseline file cannot be read (FileNotFoundError if
+            it does not exist).
 
     Examples:
         >>> metric = MultiTaskMetric(
@@ -171,7 +178,7 @@ class MultiTaskMetric(BaseMetric):
 
     def __init__(self,
                  tasks: Optional[Union[str, Sequence[str]]] = None,
-                 baseline: Optional[Dict[str, BaselineValue]] = None,
+                 baseline: Optional[BaselineSpec] = None,
                  task_options: Optional[Dict[str, dict]] = None,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None,
@@ -192,7 +199,10 @@ class MultiTaskMetric(BaseMetric):
         self.task_options = dict(task_options or {})
         for task in self.task_options:
             get_task(task)
-        self.baseline = parse_baseline(baseline or {})
+        self.baseline = load_baseline(baseline)
+        # Named in errors: 'baseline' or "baseline file '<path>'".
+        self._baseline_name = ('baseline' if baseline is None or isinstance(
+            baseline, Mapping) else f'baseline file {str(baseline)!r}')
         self._tasks: Optional[Tuple[str, ...]] = None
         self.evaluators: Dict[str, BaseTaskEvaluator] = {}
         if self.requested_tasks is not None:
@@ -212,7 +222,7 @@ class MultiTaskMetric(BaseMetric):
         if tasks == self._tasks:
             return
         for name, given in (('task_options', self.task_options),
-                            ('baseline', self.baseline)):
+                            (self._baseline_name, self.baseline)):
             extra = [t for t in given if t not in tasks]
             if extra:
                 raise ValueError(f'{name} given for {extra}, which are not '

@@ -1,0 +1,11 @@
+# Houlsby adapter (reduction 16) in series after every Swin-T MLP (shared: one
+# set for all tasks, one backbone pass).
+_base_ = [
+    '../_base_/models/peft_swin-t_pascal-mt.py',
+    '../_base_/datasets/pascal_context_mt.py',
+    '../_base_/default_runtime.py',
+    '../_base_/schedules/schedule_40k_adamw_cosine.py',
+]
+model = dict(
+    backbone=dict(
+        method=dict(type='HoulsbyAdapter', reduction=16), per_task=False))

@@ -1,0 +1,9 @@
+# Decoder-only on NYUD-v2: frozen stock Swin-T, only the task heads train.
+_base_ = [
+    '../_base_/models/peft_swin-t_nyud-mt.py',
+    '../_base_/datasets/nyud_mt.py',
+    '../_base_/default_runtime.py',
+    '../_base_/schedules/schedule_40k_adamw_cosine.py',
+]
+# As the VMT NYUD config: no single-task baseline ships for NYUD.
+default_hooks = dict(checkpoint=dict(save_best='semseg/mIoU', rule='greater'))

@@ -1,0 +1,13 @@
+# LoRA (rank 4) on qkv of every Swin-T block, shared by the NYUD-v2 tasks.
+_base_ = [
+    '../_base_/models/peft_swin-t_nyud-mt.py',
+    '../_base_/datasets/nyud_mt.py',
+    '../_base_/default_runtime.py',
+    '../_base_/schedules/schedule_40k_adamw_cosine.py',
+]
+# As the VMT NYUD config: no single-task baseline ships for NYUD.
+default_hooks = dict(checkpoint=dict(save_best='semseg/mIoU', rule='greater'))
+model = dict(
+    backbone=dict(
+        method=dict(type='LoRA', rank=4, alpha=4, dropout=0.0),
+        per_task=False))

@@ -1,0 +1,12 @@
+# LoRA (rank 4, scale 1) on the qkv projection of every Swin-T block (shared:
+# one set for all tasks, one backbone pass).
+_base_ = [
+    '../_base_/models/peft_swin-t_pascal-mt.py',
+    '../_base_/datasets/pascal_context_mt.py',
+    '../_base_/default_runtime.py',
+    '../_base_/schedules/schedule_40k_adamw_cosine.py',
+]
+model = dict(
+    backbone=dict(
+        method=dict(type='LoRA', rank=4, alpha=4, dropout=0.0),
+        per_task=False))

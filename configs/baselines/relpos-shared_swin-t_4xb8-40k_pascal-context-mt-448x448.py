@@ -1,0 +1,10 @@
+# Relative position bias tuning: only the Swin-T window bias tables train
+# (shared: one set for all tasks, one backbone pass).
+_base_ = [
+    '../_base_/models/peft_swin-t_pascal-mt.py',
+    '../_base_/datasets/pascal_context_mt.py',
+    '../_base_/default_runtime.py',
+    '../_base_/schedules/schedule_40k_adamw_cosine.py',
+]
+model = dict(
+    backbone=dict(method=dict(type='RelPosBiasTuning'), per_task=False))

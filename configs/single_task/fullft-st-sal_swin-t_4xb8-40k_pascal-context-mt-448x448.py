@@ -1,0 +1,32 @@
+# Single-task full fine-tuning (the delta_m baseline): sal only
+# on PASCAL-Context, the stock Swin-T (ImageNet-1k) fully trainable with
+# the same MultiScaleFusionHead. Everything else (data, pipeline,
+# schedule, metric) is the multi-task twin's, which this inherits.
+_base_ = ['../vmt/vmt_swin-t_4xb8-40k_pascal-context-mt-448x448.py']
+model = dict(
+    # The twin's Swin-T settings without the adapter; mmseg's
+    # SwinTransformer with frozen_stages=-1 freezes nothing: every
+    # weight (patch embedding, blocks, norms, relative position bias
+    # tables, patch merging) is trained.
+    backbone=dict(
+        {
+            k: v
+            for k, v in _base_.model.backbone.items()
+            if k not in ('type', 'adapter_cfg', 'trainable_patterns')
+        },
+        _delete_=True,
+        type='SwinTransformer',
+        frozen_stages=-1),
+    # The twin's head of the task, alone.
+    decode_heads=dict(_delete_=True, sal=_base_.model.decode_heads.sal))
+tasks = ('sal', )
+dataset = dict(tasks=tasks)
+train_dataloader = dict(dataset=dict(tasks=tasks))
+val_dataloader = dict(dataset=dict(tasks=tasks))
+test_dataloader = val_dataloader
+# delta_m against the literature's single-task number of this
+# task (a sanity check of the run; the best checkpoint stays
+# the twin's multitask/delta_m).
+val_evaluator = dict(
+    baseline=dict(_delete_=True, sal=_base_.val_evaluator.baseline.sal))
+test_evaluator = val_evaluator

@@ -1,0 +1,16 @@
+"""Parameter-efficient baselines injected into a frozen backbone.
+
+:class:`PEFTBackbone` hosts any :class:`PEFTMethod` by module-name
+patterns, shared by all tasks or once per task.
+"""
+from .adapter import HoulsbyAdapter, SeriesAdapterDelta
+from .lora import LoRA, LoRADelta
+from .method import PEFTMethod, match_modules
+from .peft_backbone import SHARED, PEFTBackbone
+from .tuning import BitFit, RelPosBiasTuning
+
+__all__ = [
+    'PEFTMethod', 'match_modules', 'PEFTBackbone', 'SHARED', 'LoRA',
+    'LoRADelta', 'HoulsbyAdapter', 'SeriesAdapterDelta', 'BitFit',
+    'RelPosBiasTuning'
+]
