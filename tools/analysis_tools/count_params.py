@@ -62,9 +62,9 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     added = sum(
         sum(value.values()) for group, value in counts.items()
         if group.startswith('backbone.') and group != 'backbone.pretrained')
-    backbone_trainable = sum(
-        value['trainable'] for group, value in counts.items()
-        if group.startswith('backbone.'))
+    backbone_trainable = sum(value['trainable']
+                             for group, value in counts.items()
+                             if group.startswith('backbone.'))
     summary = dict(
         groups=counts,
         total_params=all_params,
