@@ -4,19 +4,11 @@
 # schedule, metric) is the multi-task twin's, which this inherits.
 _base_ = ['../vmt/vmt_swin-t_4xb8-40k_nyud-mt-448x576.py']
 model = dict(
-    # The twin's Swin-T settings without the adapter; mmseg's
-    # SwinTransformer with frozen_stages=-1 freezes nothing: every
-    # weight (patch embedding, blocks, norms, relative position bias
-    # tables, patch merging) is trained.
-    backbone=dict(
-        {
-            k: v
-            for k, v in _base_.model.backbone.items()
-            if k not in ('type', 'adapter_cfg', 'trainable_patterns')
-        },
-        _delete_=True,
-        type='SwinTransformer',
-        frozen_stages=-1),
+    # The stock Swin-T the twin's VMT backbone is built on
+    # (_base_/models/swin-t_stock.py); mmseg's SwinTransformer with
+    # frozen_stages=-1 freezes nothing: every weight (patch embedding,
+    # blocks, norms, relative position bias tables, patch merging) trains.
+    backbone=dict(_base_.stock_swin, _delete_=True, frozen_stages=-1),
     # The twin's head of the task, alone.
     decode_heads=dict(_delete_=True, semseg=_base_.model.decode_heads.semseg))
 tasks = ('semseg', )

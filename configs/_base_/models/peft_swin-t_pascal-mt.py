@@ -2,7 +2,7 @@
 # preprocessor and losses of the VMT model (./vmt_swin-t_pascal-mt.py).
 # No method (the default None): nothing in the backbone trains
 # (decoder-only); configs/baselines set `model.backbone.method`, `per_task`.
-_base_ = ['./vmt_swin-t_pascal-mt.py', './swin-t_stock.py']
+_base_ = ['./vmt_swin-t_pascal-mt.py']  # includes ./swin-t_stock.py
 model = dict(
     backbone=dict(
         _delete_=True,

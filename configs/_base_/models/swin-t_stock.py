@@ -1,5 +1,6 @@
-# The stock mmseg Swin-T (ImageNet-1k weights) with exactly the settings of
-# the VMT backbone in ./vmt_swin-t.py: the backbone of the baselines.
+# The stock mmseg Swin-T (ImageNet-1k weights): the one place of its
+# settings. ./vmt_swin-t.py builds the VMT backbone on it, the baselines use
+# it as it is.
 stock_swin_checkpoint = 'https://download.openmmlab.com/mmsegmentation/v0.5/pretrain/swin/swin_tiny_patch4_window7_224_20220317-1cdeb081.pth'  # noqa
 stock_swin = dict(
     type='SwinTransformer',

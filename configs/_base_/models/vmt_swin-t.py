@@ -1,7 +1,7 @@
 # VMT-Adapter on a frozen ImageNet-1k Swin-T, one light fusion head per task.
 # The per-benchmark model configs add `model.decode_heads` (task -> head, the
 # heads' class counts); the backbone takes its task list from those keys.
-checkpoint_file = 'https://download.openmmlab.com/mmsegmentation/v0.5/pretrain/swin/swin_tiny_patch4_window7_224_20220317-1cdeb081.pth'  # noqa
+_base_ = ['./swin-t_stock.py']
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 data_preprocessor = dict(
     type='MultiTaskDataPreProcessor',
@@ -22,29 +22,12 @@ task_head = dict(
 model = dict(
     type='MultiTaskEncoderDecoder',
     data_preprocessor=data_preprocessor,
+    # The stock Swin-T of ./swin-t_stock.py with a VMT-Adapter per block.
     backbone=dict(
+        _base_.stock_swin,
         type='VMTSwinTransformer',
         adapter_cfg=dict(type='VMTAdapter', reduction=16, lite=False),
-        trainable_patterns=(),
-        pretrain_img_size=224,
-        embed_dims=96,
-        patch_size=4,
-        window_size=7,
-        mlp_ratio=4,
-        depths=[2, 2, 6, 2],
-        num_heads=[3, 6, 12, 24],
-        strides=(4, 2, 2, 2),
-        out_indices=(0, 1, 2, 3),
-        qkv_bias=True,
-        qk_scale=None,
-        patch_norm=True,
-        drop_rate=0.,
-        attn_drop_rate=0.,
-        drop_path_rate=0.,
-        use_abs_pos_embed=False,
-        act_cfg=dict(type='GELU'),
-        norm_cfg=dict(type='LN', requires_grad=True),
-        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)),
+        trainable_patterns=()),
     # None: the per-task loss weights of the task table (mmvmt/tasks.py).
     task_weights=None,
     train_cfg=dict(),

@@ -24,6 +24,8 @@ __all__ = ['PEFTBackbone', 'SHARED']
 
 #: Group name of the method's modules when all tasks share them.
 SHARED = 'shared'
+#: Key under ``peft`` of a method's per-task branch (see MTLoRA).
+TASK_BRANCH = 'task_branch'
 #: Tasks of a backbone built without ``tasks`` (outside the segmentor).
 DEFAULT_TASKS = ('semseg', )
 
@@ -130,6 +132,7 @@ class PEFTBackbone(BaseModule):
             param.requires_grad = False
         if self.method is not None:
             self._inject(self.method)
+            self._add_task_branch(self.method)
         self.register_load_state_dict_pre_hook(_fill_task_tuned)
         print_log(
             f'PEFTBackbone: {self.method} '
@@ -165,6 +168,23 @@ class PEFTBackbone(BaseModule):
                 raise ValueError(f'{owner}: target pattern {pattern!r} '
                                  'matches only modules the method does not '
                                  f'adapt (e.g. {found[0][0]!r})')
+
+    def _add_task_branch(self, method: PEFTMethod) -> None:
+        """Add a method's own per-task branch (MTLoRA), if it has one.
+
+        A method with ``build_task_branch(backbone, tasks) -> nn.Module``
+        produces ``{task: feats}`` in one shared pass; the module lives
+        under ``peft.task_branch`` and :meth:`forward` calls it as
+        ``branch(backbone, x)``.
+        """
+        build = getattr(method, 'build_task_branch', None)
+        if build is None:
+            return
+        if self.per_task:
+            raise ValueError(f'PEFTBackbone: {type(method).__name__} is a '
+                             'multi-task method (one shared pass with '
+                             'per-task branches); use per_task=False')
+        self.peft[TASK_BRANCH] = build(self.backbone, self.tasks)
 
     def _add_delta(self, name: str, module: nn.Module,
                    deltas: List[Tuple[str, nn.Module]]) -> None:
@@ -226,9 +246,11 @@ class PEFTBackbone(BaseModule):
 
         Returns:
             The backbone's output (shared), or task -> that output
-            (per task).
+            (per task, or a method's task branch, e.g. MTLoRA).
         """
         if not self.per_task:
+            if TASK_BRANCH in self.peft:
+                return self.peft[TASK_BRANCH](self.backbone, x)
             return self.backbone(x)
         outs = {}
         try:

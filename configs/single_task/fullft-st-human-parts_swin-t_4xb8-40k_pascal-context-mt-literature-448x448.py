@@ -1,0 +1,27 @@
+# The literature protocol twin (fixed 448x448 pipeline, reference
+# meters; issue 10) of
+#   fullft-st-human-parts_swin-t_4xb8-40k_pascal-context-mt-448x448.py
+# with only its base swapped for the literature one (dataset or VMT);
+# tests/test_configs/test_literature_twins.py checks the rest.
+_base_ = ['../vmt/vmt_swin-t_4xb8-40k_pascal-context-mt-literature-448x448.py']
+model = dict(
+    # The stock Swin-T the twin's VMT backbone is built on
+    # (_base_/models/swin-t_stock.py); mmseg's SwinTransformer with
+    # frozen_stages=-1 freezes nothing: every weight (patch embedding,
+    # blocks, norms, relative position bias tables, patch merging) trains.
+    backbone=dict(_base_.stock_swin, _delete_=True, frozen_stages=-1),
+    # The twin's head of the task, alone.
+    decode_heads=dict(
+        _delete_=True, human_parts=_base_.model.decode_heads.human_parts))
+tasks = ('human_parts', )
+dataset = dict(tasks=tasks)
+train_dataloader = dict(dataset=dict(tasks=tasks))
+val_dataloader = dict(dataset=dict(tasks=tasks))
+test_dataloader = val_dataloader
+# delta_m against the literature's single-task number of this
+# task (a sanity check of the run; the best checkpoint stays
+# the twin's multitask/delta_m).
+val_evaluator = dict(
+    baseline=dict(
+        _delete_=True, human_parts=_base_.val_evaluator.baseline.human_parts))
+test_evaluator = val_evaluator

@@ -1,0 +1,22 @@
+# The literature protocol twin (fixed 448x448 pipeline, reference
+# meters; issue 10) of
+#   fullft-st-semseg_swin-t_4xb8-40k_nyud-mt-448x576.py
+# with only its base swapped for the literature one (dataset or VMT);
+# tests/test_configs/test_literature_twins.py checks the rest.
+_base_ = ['../vmt/vmt_swin-t_4xb8-40k_nyud-mt-literature-448x448.py']
+model = dict(
+    # The stock Swin-T the twin's VMT backbone is built on
+    # (_base_/models/swin-t_stock.py); mmseg's SwinTransformer with
+    # frozen_stages=-1 freezes nothing: every weight (patch embedding,
+    # blocks, norms, relative position bias tables, patch merging) trains.
+    backbone=dict(_base_.stock_swin, _delete_=True, frozen_stages=-1),
+    # The twin's head of the task, alone.
+    decode_heads=dict(_delete_=True, semseg=_base_.model.decode_heads.semseg))
+tasks = ('semseg', )
+dataset = dict(tasks=tasks)
+train_dataloader = dict(dataset=dict(tasks=tasks))
+val_dataloader = dict(dataset=dict(tasks=tasks))
+test_dataloader = val_dataloader
+# No shipped NYUD baseline: keep the best checkpoint by the
+# task's primary metric (TaskSpec.metric).
+default_hooks = dict(checkpoint=dict(save_best='semseg/mIoU', rule='greater'))
