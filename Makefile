@@ -5,6 +5,8 @@ PY      := $(VENV)/bin/python
 DEMO    ?= data/demo
 WORKDIR ?= work_dirs/demo
 PYTEST_ARGS ?=
+# pytest-xdist worker processes (the suite is CPU-bound; 0 runs in-process).
+TEST_WORKERS ?= 2
 LINT_PATHS ?= mmvmt tools tests configs demo setup.py
 
 .PHONY: install demo demo-data test lint clean-demo
@@ -21,7 +23,7 @@ demo: demo-data
 	@echo "demo predictions and metrics.json are in $(WORKDIR)/predictions"
 
 test: install
-	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(PY) -m pytest tests -q $(PYTEST_ARGS)
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(PY) -m pytest tests -q -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # flake8, isort and yapf with the settings in setup.cfg (as pre-commit runs
 # them); fails on any finding or any change isort/yapf would make.
