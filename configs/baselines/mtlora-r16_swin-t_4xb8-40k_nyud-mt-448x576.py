@@ -1,0 +1,18 @@
+# NYUD-v2 (semseg, depth, normals) twin of the PASCAL config.
+# MTLoRA (shared LoRA r = 16 on qkv/proj/fc1/fc2 of every block, task LoRA
+# r = 4 on proj/fc1/fc2 of each stage's last block, scale 4, dropout 0.05;
+# patch embedding, norms, position tables and patch merging train too).
+# Per-task maps are tapped before each stage's downsample (stride 4-32).
+_base_ = [
+    '../_base_/models/peft_swin-t_nyud-mt.py',
+    '../_base_/datasets/nyud_mt.py',
+    '../_base_/default_runtime.py',
+    '../_base_/schedules/schedule_40k_adamw_cosine.py',
+]
+# As the VMT NYUD config: no single-task baseline ships for NYUD.
+default_hooks = dict(checkpoint=dict(save_best='semseg/mIoU', rule='greater'))
+model = dict(
+    backbone=dict(
+        method=dict(
+            type='MTLoRA', rank=16, task_rank=4, scale=4.0, dropout=0.05),
+        per_task=False))
