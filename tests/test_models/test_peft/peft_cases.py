@@ -2,10 +2,13 @@
 from typing import Dict, Sequence
 
 import torch
+import torch.nn.functional as F
+
+from mmvmt.structures import MultiTaskDataSample
 
 __all__ = [
     'TINY_SWIN', 'SWIN_T', 'METHODS', 'peft_cfg', 'closed_form',
-    'randomised_state'
+    'randomised_state', 'tiny_batch'
 ]
 
 #: A tiny mmseg Swin (widths 16, 32, 64, 128), no pretrained weights.
@@ -91,3 +94,33 @@ def first_tensors(feats) -> Sequence[torch.Tensor]:
     if isinstance(feats, dict):
         return [t for v in feats.values() for t in v]
     return list(feats)
+
+
+def tiny_batch(size: int = 32) -> dict:
+    """Two images with learnable semseg (left/right halves) and normals.
+
+    Args:
+        size: Image side.
+
+    Returns:
+        dict: ``inputs`` and ``data_samples`` for ``model.loss``.
+    """
+    halves = torch.zeros(1, size, size, dtype=torch.long)
+    halves[..., size // 2:] = 1
+    normal = F.normalize(torch.tensor([0.3, -0.2, 1.0]), dim=0)
+    samples = []
+    for _ in range(2):
+        shape = (size, size)
+        sample = MultiTaskDataSample(
+            metainfo=dict(
+                img_shape=shape,
+                ori_shape=shape,
+                pad_shape=shape,
+                padding_size=[0, 0, 0, 0]))
+        sample.set_task_gt('semseg', halves * 2)
+        sample.set_task_gt('normals',
+                           normal.view(3, 1, 1).expand(3, *shape).clone())
+        samples.append(sample)
+    torch.manual_seed(1)
+    inputs = torch.rand(2, 3, size, size) * 255
+    return dict(inputs=inputs, data_samples=samples)

@@ -6,8 +6,8 @@ import torch
 from mmengine.config import Config
 from mmengine.optim import OptimWrapper
 from mmseg.registry import MODELS
-from peft_cases import SWIN_T, TINY_SWIN, peft_cfg, randomised_state
-from test_training import _data
+from peft_cases import (SWIN_T, TINY_SWIN, peft_cfg, randomised_state,
+                        tiny_batch)
 from tiny_models import tiny_model_cfg
 
 TASKS4 = ('semseg', 'human_parts', 'sal', 'normals')
@@ -132,7 +132,7 @@ def test_training_gradients_frozen_weights_and_loss():
     }
     optim = OptimWrapper(
         torch.optim.AdamW(model.parameters(), lr=1e-2, weight_decay=0.05))
-    data = _data()
+    data = tiny_batch()
     totals = []
     for step in range(4):
         optim.zero_grad(set_to_none=True)

@@ -4,16 +4,15 @@ import os.path as osp
 
 import pytest
 import torch
-import torch.nn.functional as F
 from mmengine.config import Config
 from mmengine.optim import OptimWrapper, build_optim_wrapper
 from mmseg.registry import MODELS
-from peft_cases import SWIN_T, TINY_SWIN, peft_cfg, randomised_state
+from peft_cases import (SWIN_T, TINY_SWIN, peft_cfg, randomised_state,
+                        tiny_batch)
 from test_baseline_configs import BASELINES, REPO, SAME, VMT, VMT_ONLY
 from tiny_models import tiny_model_cfg
 
 from mmvmt.models.peft import PolyhistorLite
-from mmvmt.structures import MultiTaskDataSample
 
 TASKS = ('semseg', 'sal', 'normals')
 #: Small sizes for the tiny Swin (widths 16, 32, 64, 128; depths 1, 1, 2, 1).
@@ -152,28 +151,6 @@ def test_init_equals_stock_and_tasks_diverge_after_training_values():
     assert all(torch.equal(again[t][-1], out[t][-1]) for t in TASKS)
 
 
-def _data(size=32):
-    halves = torch.zeros(1, size, size, dtype=torch.long)
-    halves[..., size // 2:] = 1
-    normal = F.normalize(torch.tensor([0.3, -0.2, 1.0]), dim=0)
-    samples = []
-    for _ in range(2):
-        shape = (size, size)
-        sample = MultiTaskDataSample(
-            metainfo=dict(
-                img_shape=shape,
-                ori_shape=shape,
-                pad_shape=shape,
-                padding_size=[0, 0, 0, 0]))
-        sample.set_task_gt('semseg', halves * 2)
-        sample.set_task_gt('normals',
-                           normal.view(3, 1, 1).expand(3, *shape).clone())
-        samples.append(sample)
-    torch.manual_seed(1)
-    inputs = torch.rand(2, 3, size, size) * 255
-    return dict(inputs=inputs, data_samples=samples)
-
-
 def test_training_reaches_exactly_the_trainable_set_and_lowers_loss():
     cfg = tiny_model_cfg(('semseg', 'normals'))
     cfg['backbone'] = peft_cfg(dict(TINY), per_task=True, tasks=None)
@@ -191,7 +168,7 @@ def test_training_reaches_exactly_the_trainable_set_and_lowers_loss():
     assert all(n.startswith('peft.') for n in trainable)
     optim = OptimWrapper(
         torch.optim.AdamW(model.parameters(), lr=1e-2, weight_decay=0.05))
-    data = _data()
+    data = tiny_batch()
     totals = []
     for step in range(4):
         optim.zero_grad(set_to_none=True)

@@ -1,13 +1,10 @@
 """Training through the segmentor: gradients, frozen weights, the loss."""
 import pytest
 import torch
-import torch.nn.functional as F
 from mmengine.optim import OptimWrapper
 from mmseg.registry import MODELS
-from peft_cases import METHODS, TINY_SWIN, peft_cfg
+from peft_cases import METHODS, TINY_SWIN, peft_cfg, tiny_batch
 from tiny_models import tiny_model_cfg
-
-from mmvmt.structures import MultiTaskDataSample
 
 TASKS = ('semseg', 'normals')
 #: Every backbone of the zoo: methods shared / per task, decoder-only,
@@ -33,28 +30,6 @@ def _model(name):
     return MODELS.build(cfg)
 
 
-def _data(size=32):
-    torch.manual_seed(1)
-    halves = torch.zeros(1, size, size, dtype=torch.long)
-    halves[..., size // 2:] = 1
-    normal = F.normalize(torch.tensor([0.3, -0.2, 1.0]), dim=0)
-    samples = []
-    for _ in range(2):
-        shape = (size, size)
-        sample = MultiTaskDataSample(
-            metainfo=dict(
-                img_shape=shape,
-                ori_shape=shape,
-                pad_shape=shape,
-                padding_size=[0, 0, 0, 0]))
-        sample.set_task_gt('semseg', halves * 2)
-        sample.set_task_gt('normals',
-                           normal.view(3, 1, 1).expand(3, *shape).clone())
-        samples.append(sample)
-    inputs = torch.rand(2, 3, size, size) * 255
-    return dict(inputs=inputs, data_samples=samples)
-
-
 @pytest.mark.parametrize('name', sorted(BACKBONES))
 def test_gradients_frozen_weights_and_loss(name):
     model = _model(name)
@@ -73,7 +48,7 @@ def test_gradients_frozen_weights_and_loss(name):
         assert not any(n.startswith('backbone.') for n in frozen)
     optim = OptimWrapper(
         torch.optim.AdamW(model.parameters(), lr=1e-2, weight_decay=0.05))
-    data = _data()
+    data = tiny_batch()
     totals = []
     for step in range(4):
         optim.zero_grad(set_to_none=True)
