@@ -1,9 +1,9 @@
 """NYUD-v2 multi-task benchmark (``NYUD_MT`` layout)."""
 from mmseg.registry import DATASETS
 
+from ..palettes import class_palette
 from .base_multitask import BaseMultiTaskDataset, TaskAnnotation
 from .facts import nyud_classes
-from .palettes import class_palette
 
 # NYUD class 0 is 'wall': start at code 1, as black marks ignored pixels.
 _PALETTE = class_palette(len(nyud_classes()), first_code=1)

@@ -2,9 +2,9 @@
 from mmseg.datasets import PascalVOCDataset
 from mmseg.registry import DATASETS
 
+from ..palettes import class_palette
 from .base_multitask import BaseMultiTaskDataset, TaskAnnotation
 from .facts import human_parts_classes, voc_classes
-from .palettes import class_palette
 from .pascal_mt_conversion import (CONVERTED_DIRS, converter_command,
                                    raw_sources)
 

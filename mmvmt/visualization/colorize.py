@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 
 from ..fileio import encode_normals
+from ..palettes import class_palette
 
 __all__ = [
     'Color', 'INVALID_COLOR', 'INVALID_GRAY_COLOR', 'generated_palette',
@@ -27,26 +28,18 @@ Color = Tuple[int, int, int]
 
 
 def generated_palette(num_colors: int) -> List[Color]:
-    """The PASCAL VOC bit-interleaved colour map (0 is black).
+    """The PASCAL VOC bit-interleaved colour map (0 is black) as tuples.
 
-    Deterministic, and equal to the VOC palette for the first 21 entries.
+    Deterministic, and equal to the VOC palette for the first 21 entries
+    (:func:`mmvmt.palettes.class_palette`).
 
     Args:
-        num_colors: Number of colours.
+        num_colors: Number of colours (at most 256).
 
     Returns:
         list[tuple]: ``num_colors`` RGB triples.
     """
-    palette = []
-    for label in range(num_colors):
-        rgb = [0, 0, 0]
-        code = label
-        for bit in range(7, -1, -1):
-            for channel in range(3):
-                rgb[channel] |= ((code >> channel) & 1) << bit
-            code >>= 3
-        palette.append(tuple(rgb))
-    return palette
+    return [tuple(rgb) for rgb in class_palette(num_colors)]
 
 
 def _paint_invalid(rgb: np.ndarray, valid: np.ndarray,

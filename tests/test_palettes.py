@@ -2,7 +2,7 @@
 import pytest
 from mmseg.datasets import PascalVOCDataset
 
-from mmvmt.datasets.palettes import class_palette
+from mmvmt.palettes import class_palette
 
 
 def test_first_21_codes_are_the_voc_palette():

@@ -1,4 +1,8 @@
-"""Deterministic class palettes for the ``task_palettes`` metainfo."""
+"""Deterministic class palettes (the PASCAL VOC colour map).
+
+Bottom layer, beside :mod:`mmvmt.tasks`: the datasets' ``task_palettes``
+metainfo and the visualiser's fallback colours both come from here.
+"""
 from typing import List
 
 __all__ = ['class_palette']
