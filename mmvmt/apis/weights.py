@@ -17,6 +17,7 @@ from mmengine.runner import CheckpointLoader, load_state_dict
 
 from ..engine.hooks.trainable_checkpoint_hook import (TRAINABLE_ONLY_META_KEY,
                                                       check_checkpoint_fits)
+from ..models.mmseg_compat import runner_checkpoint_state
 
 __all__ = [
     'read_checkpoint', 'checkpoint_state_dict', 'load_inference_weights'
@@ -53,7 +54,12 @@ def read_checkpoint(path: str) -> dict:
 
 
 def checkpoint_state_dict(checkpoint: dict, path: str) -> Dict[str, object]:
-    """The model weights of a checkpoint, without a ``module.`` prefix.
+    """The model weights of a checkpoint, keyed as the runner loads them.
+
+    The keys go through the runner's own revision
+    (:func:`~mmvmt.models.mmseg_compat.runner_checkpoint_state`: no
+    ``module.`` prefix), so inference and ``tools/test.py`` see the same
+    state dict.
 
     Args:
         checkpoint: The loaded checkpoint.
@@ -65,15 +71,12 @@ def checkpoint_state_dict(checkpoint: dict, path: str) -> Dict[str, object]:
     Raises:
         ValueError: If the checkpoint holds no state dict.
     """
-    state = checkpoint.get('state_dict', checkpoint)
-    if not isinstance(state, dict) or not state or not all(
+    state = runner_checkpoint_state(checkpoint)
+    if not state or not all(
             isinstance(v, torch.Tensor) for v in state.values()):
         raise ValueError(f'checkpoint {path} holds no state dict of tensors '
                          "(neither under 'state_dict' nor at the top level)")
-    return {
-        (k[len('module.'):] if k.startswith('module.') else k): v
-        for k, v in state.items()
-    }
+    return dict(state)
 
 
 def load_inference_weights(model: nn.Module,
