@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 TEST_WORKERS ?= 2
 LINT_PATHS ?= mmvmt tools tests configs demo setup.py
 
-.PHONY: install demo demo-data test lint clean-demo
+.PHONY: install demo demo-data pretrain-demo demo-benchmark test lint clean-demo
 
 install:
 	bash tools/install/install.sh
@@ -21,6 +21,17 @@ demo: demo-data
 	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(PY) tools/train.py configs/vmt/swin-t_pascal_demo.py --work-dir $(WORKDIR)
 	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(PY) tools/test.py configs/vmt/swin-t_pascal_demo.py $(WORKDIR)/iter_$$($(PY) -c "from mmengine.config import Config; print(Config.fromfile('configs/vmt/swin-t_pascal_demo.py').train_cfg.max_iters)").pth --work-dir $(WORKDIR) --out $(WORKDIR)/predictions
 	@echo "demo predictions and metrics.json are in $(WORKDIR)/predictions"
+
+# Rebuilds the shipped demo backbone (demo/weights/swin-demo_source-seg.pth
+# and .json): writes the synthetic source set, pretrains, exports.
+pretrain-demo: install
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(PY) tools/misc/pretrain_demo_backbone.py --data-root $(DEMO)/SOURCE
+
+# The paper's table at CPU scale on the demo target (every method, same
+# demo backbone, data, heads and schedule; BENCH_ARGS e.g. "--quick").
+BENCH_ARGS ?= --max-iters 250 --seeds 0 1
+demo-benchmark: demo-data
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(PY) tools/analysis_tools/demo_benchmark.py --work-dir work_dirs/demo_benchmark --json work_dirs/demo_benchmark/results.json $(BENCH_ARGS)
 
 test: install
 	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(PY) -m pytest tests -q -n $(TEST_WORKERS) $(PYTEST_ARGS)

@@ -6,6 +6,15 @@ Why :class:`mmseg.datasets.BaseSegDataset` and not mmengine's
 ``test_mode`` checks, which we inherit for the ``semseg`` task. Only
 :meth:`load_data_list` is replaced, because every sample carries one file
 per task instead of a single segmentation map.
+
+Class subsets work as in mmseg: ``metainfo=dict(classes=...)`` naming some
+of the ``semseg`` classes (in the order of the new ids) makes mmseg
+compute ``label_map`` (old id -> new id, dropped classes -> 255). The
+``palette`` and the ``semseg`` entries of ``task_classes`` and
+``task_palettes`` become the subset's, and every data info carries the
+``label_map``, which ``LoadMultiTaskAnnotations``
+(:mod:`mmvmt.datasets.transforms.loading`) applies to the decoded
+``semseg`` map. The full class list, in its own order, changes nothing.
 """
 from typing import (Callable, Dict, List, NamedTuple, Optional, Sequence,
                     Tuple, Union)
@@ -44,7 +53,9 @@ class BaseMultiTaskDataset(BaseSegDataset):
     ``img_path``, ``<task>_path`` for each task, ``ann_decoders`` (task ->
     decoder name, read by ``LoadMultiTaskAnnotations``), ``tasks``,
     ``seg_fields`` (empty), ``reduce_zero_label`` (False: zero-label
-    reduction is the decoder's job) and ``sample_idx``.
+    reduction is the decoder's job), ``sample_idx`` and, with a class
+    subset, ``label_map`` (``semseg`` old id -> new id, 255 for a dropped
+    class).
 
     Metainfo: ``classes``/``palette`` of the ``semseg`` task (for mmseg
     tools), ``task_classes`` (task -> class names) and ``task_palettes``
@@ -58,8 +69,10 @@ class BaseMultiTaskDataset(BaseSegDataset):
             Defaults to ``'train'``.
         tasks: Tasks to load; defaults to ``DEFAULT_TASKS``.
         pipeline: Processing pipeline. Defaults to ``()``.
-        metainfo: Extra metainfo. Class subsets (a different ``classes``
-            list) are not supported.
+        metainfo: Extra metainfo. ``classes`` may name a subset of the
+            ``semseg`` classes, in the order of the new ids (see the
+            module docstring); the ``semseg`` metric then averages over
+            the subset.
         test_mode: Whether the dataset is used for testing.
         backend_args: File backend arguments (mmengine.fileio).
         **kwargs: Other arguments of :class:`mmengine.dataset.BaseDataset`
@@ -68,9 +81,11 @@ class BaseMultiTaskDataset(BaseSegDataset):
 
     Raises:
         KeyError: On an unknown task name.
-        ValueError: On a task the dataset does not provide, a class
-            subset in ``metainfo``, or a class-map task without classes or
-            with a palette of another length.
+        ValueError: On a task the dataset does not provide, metainfo
+            ``classes`` that are not distinct class names of the dataset
+            (the message names the unknown ones and lists the dataset's),
+            or a class-map task without classes or with a palette of
+            another length.
         FileNotFoundError: On a missing root, split file, image or
             annotation file (the message names it; for converted
             annotations it gives the converter command).
@@ -111,6 +126,8 @@ class BaseMultiTaskDataset(BaseSegDataset):
             owner=name)
         metainfo = dict(metainfo or {})
         metainfo['tasks'] = self.tasks
+        if metainfo.get('classes') is not None:
+            self._check_class_subset(metainfo['classes'])
         super().__init__(
             ann_file=self.SPLIT_FILE.format(split=split),
             img_suffix=self.IMG_SUFFIX,
@@ -122,10 +139,58 @@ class BaseMultiTaskDataset(BaseSegDataset):
             backend_args=backend_args,
             **kwargs)
         if self.label_map is not None:
-            raise ValueError(
-                f'{name} does not support class subsets: metainfo classes '
-                'must be the full semseg class list')
+            self._use_class_subset(palette_given='palette' in metainfo)
         self._check_task_meta()
+
+    @classmethod
+    def _check_class_subset(cls, classes: Sequence[str]) -> None:
+        """Metainfo ``classes`` are distinct ``semseg`` class names.
+
+        Raises:
+            ValueError: Otherwise, naming the offending entries and the
+                dataset's classes.
+        """
+        name = cls.__name__
+        known = tuple(cls.METAINFO.get('classes') or ())
+        if isinstance(classes, str) or not isinstance(classes, Sequence):
+            raise ValueError(
+                f'{name}: metainfo classes must be a list or tuple of '
+                f'class names, got {classes!r}')
+        if not classes:
+            raise ValueError(f'{name}: metainfo classes is empty; give '
+                             f'some of the classes {list(known)}')
+        unknown = [c for c in classes if c not in known]
+        if unknown:
+            raise ValueError(
+                f'{name}: metainfo classes {unknown} are not semseg '
+                f'classes of {name}; its classes are {list(known)}')
+        repeated = sorted({c for c in classes if list(classes).count(c) > 1})
+        if repeated:
+            raise ValueError(f'{name}: metainfo classes lists {repeated} '
+                             'more than once')
+
+    def _use_class_subset(self, palette_given: bool) -> None:
+        """Make the ``semseg`` task's classes and palette the subset's.
+
+        mmseg has already set ``label_map``. Without a ``palette`` in the
+        given metainfo, the palette is the dataset's colours of the subset
+        in new-id order (mmseg's ``_update_palette`` would keep a full
+        palette as it is when the subset only reorders the classes).
+
+        Args:
+            palette_given: Whether the metainfo given to the dataset holds
+                a ``palette`` (then mmseg's choice stands).
+        """
+        meta = self._metainfo
+        if not palette_given:
+            full = self.METAINFO['palette']
+            kept = sorted((new, old) for old, new in self.label_map.items()
+                          if new != 255)
+            meta['palette'] = [list(full[old]) for _, old in kept]
+        meta['task_classes'] = dict(
+            meta['task_classes'], semseg=tuple(meta['classes']))
+        meta['task_palettes'] = dict(
+            meta['task_palettes'], semseg=meta['palette'])
 
     def _check_task_meta(self) -> None:
         """Every class-map task has class names and a matching palette."""
@@ -184,6 +249,8 @@ class BaseMultiTaskDataset(BaseSegDataset):
                 tasks=self.tasks,
                 seg_fields=[],
                 reduce_zero_label=False)
+            if self.label_map is not None:
+                info['label_map'] = dict(self.label_map)
             data_list.append(info)
         return data_list
 

@@ -90,8 +90,8 @@ def test_task_list_is_written_once(name):
 @pytest.mark.parametrize('name', non_alias_configs())
 def test_config_builds_and_serves_the_dataset_tasks(name):
     cfg = Config.fromfile(config_path(name))
-    # Full models only: each demo has its full config's model (see below).
-    model, datasets, metrics = build_all(cfg, build_model=name not in DEMOS)
+    # Demos too: they build the demo Swin (no weights loaded here).
+    model, datasets, metrics = build_all(cfg)
     tasks = datasets[0].metainfo['tasks']
     assert all(d.metainfo['tasks'] == tasks for d in datasets)
     assert [m.tasks for m in metrics] == [tasks, tasks]
@@ -102,9 +102,6 @@ def test_config_builds_and_serves_the_dataset_tasks(name):
     else:
         assert save_best.split('/')[0] in tasks
     assert cfg.default_hooks.checkpoint.rule == 'greater'
-    if model is None:
-        assert cfg.model.backbone.init_cfg is None
-        return
     assert cfg.model.backbone.init_cfg.type == 'Pretrained'
     assert model.tasks == model.backbone.tasks == tasks
     counts = count_parameters(model)
@@ -153,18 +150,27 @@ def test_adding_edge_takes_a_head_and_the_dataset_tasks(tmp_path):
 
 
 #: Settings in which a demo config may differ from its full config: the
-#: demo data root and sizes, the CPU schedule and runtime, no checkpoint.
+#: demo data root and sizes, the CPU schedule and runtime. The demo Swin
+#: (its architecture, checkpoint and the heads' widths), the demo set's
+#: semseg classes and the variables that name them are checked, then
+#: dropped, by the test itself.
 DEMO_SETTINGS = (
     'data_root', 'img_scale', 'crop_size', 'train_pipeline', 'test_pipeline',
     'warmup_iters', 'max_iters', 'param_scheduler', 'train_cfg.max_iters',
     'train_cfg.val_interval', 'optim_wrapper.optimizer.lr',
     'env_cfg.cudnn_benchmark', 'env_cfg.dist_cfg.backend',
     'default_hooks.logger.interval', 'default_hooks.checkpoint.interval',
-    'default_hooks.checkpoint.max_keep_ckpts',
-    'model.backbone.init_cfg') + tuple(
+    'default_hooks.checkpoint.max_keep_ckpts') + tuple(
         f'{loader}.{key}'
         for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')
         for key in ('batch_size', 'num_workers', 'dataset.data_root'))
+
+#: Variables only a demo config has: the demo Swin's
+#: (configs/_base_/models/swin-demo.py) and the demo set's semseg classes
+#: (the demo dataset base).
+DEMO_VARIABLES = ('demo_swin_checkpoint', 'demo_swin_arch',
+                  'demo_swin_init_cfg', 'demo_head_in_channels',
+                  'semseg_classes', 'num_semseg_classes')
 
 #: Pipeline arguments that are sizes.
 SIZE_ARGS = ('scale', 'crop_size')
@@ -184,6 +190,21 @@ def _without_sizes(pipeline):
     } for t in pipeline]
 
 
+def _pop_demo_model(cfg: dict) -> None:
+    """Check the demo Swin and heads of a demo config, then drop them."""
+    backbone = cfg['model']['backbone']
+    arch = cfg['demo_swin_arch']
+    assert set(arch) == {'embed_dims', 'depths', 'num_heads'}
+    for key in arch:
+        assert backbone.pop(key) == arch[key], key
+    assert backbone.pop('init_cfg') == cfg['demo_swin_init_cfg'] == dict(
+        type='Pretrained', checkpoint=cfg['demo_swin_checkpoint'])
+    heads = cfg['model']['decode_heads']
+    for task, head in heads.items():
+        assert head.pop('in_channels') == cfg['demo_head_in_channels'], task
+    assert heads['semseg'].pop('num_classes') == cfg['num_semseg_classes']
+
+
 @pytest.mark.parametrize('demo', sorted(DEMOS))
 def test_demo_differs_from_its_config_only_in_demo_settings(demo):
     cfg = Config.fromfile(config_path(demo)).to_dict()
@@ -195,9 +216,23 @@ def test_demo_differs_from_its_config_only_in_demo_settings(demo):
             for c in (cfg, full)
         ]
         assert pipelines[0] == pipelines[1], loader
+        # The demo set's semseg classes, a subset of the full list.
+        metainfo = cfg[loader]['dataset'].pop('metainfo')
+        assert metainfo == dict(classes=cfg['semseg_classes']), loader
+        assert 'metainfo' not in full[loader]['dataset']
+    assert len(cfg['semseg_classes']) == cfg['num_semseg_classes']
     assert [s['type'] for s in cfg['param_scheduler']
             ] == [s['type'] for s in full['param_scheduler']]
-    assert cfg['model']['backbone']['init_cfg'] is None
+    # The demo Swin, its widths in the heads, the demo classes' head.
+    _pop_demo_model(cfg)
+    for key in ('embed_dims', 'depths', 'num_heads', 'init_cfg'):
+        full['model']['backbone'].pop(key)
+    for task, head in full['model']['decode_heads'].items():
+        head.pop('in_channels')
+    full['model']['decode_heads']['semseg'].pop('num_classes')
+    for key in DEMO_VARIABLES:
+        assert key not in full, key
+        cfg.pop(key)
     for key in DEMO_SETTINGS:
         _drop(cfg, key)
         _drop(full, key)

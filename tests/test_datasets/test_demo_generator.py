@@ -12,7 +12,8 @@ from mmvmt.datasets import NYUDv2MTDataset, PascalContextMTDataset
 from mmvmt.datasets.facts import (context_name_to_id,
                                   normals_valid_context_ids, nyud_classes,
                                   part_name_to_class, voc_classes)
-from mmvmt.testing.demo_data import (generate_demo_data, generate_nyud_mt,
+from mmvmt.testing.demo_data import (DEMO_NUM_TRAIN, demo_semseg_classes,
+                                     generate_demo_data, generate_nyud_mt,
                                      generate_pascal_mt)
 from mmvmt.testing.demo_data.scenes import (MAT_PART_ORDER, NYUD_OBJECTS,
                                             PASCAL_OBJECTS, PASCAL_SCENES,
@@ -205,3 +206,34 @@ def test_scene_tables_use_known_names():
         for k, s in PASCAL_OBJECTS.items() if s.decoy_part
     }
     assert decoys == dict(car='frontside', dog='head')
+
+
+def test_demo_semseg_classes():
+    assert demo_semseg_classes('pascal') == ('background', 'bottle', 'car',
+                                             'chair', 'dog', 'horse', 'person',
+                                             'pottedplant', 'sofa',
+                                             'tvmonitor')
+    nyud = demo_semseg_classes('nyud')
+    assert nyud == tuple(c for c in nyud_classes() if c in set(nyud))
+    assert {'wall', 'floor', 'ceiling', 'picture', 'window', 'person'
+            } <= set(nyud) and 'clutter' not in nyud
+    with pytest.raises(ValueError, match="'pascal' or 'nyud', got 'coco'"):
+        demo_semseg_classes('coco')
+
+
+@pytest.mark.parametrize('dataset', ['pascal', 'nyud'])
+def test_demo_train_split_uses_exactly_the_demo_classes(tmp_path, dataset):
+    """The default demo train split (seed 0, 80 images; an image does not
+    depend on the number of images) holds every declared class, and no
+    other class."""
+    generate = generate_pascal_mt if dataset == 'pascal' else \
+        generate_nyud_mt
+    labels = generate(
+        str(tmp_path), num_train=DEMO_NUM_TRAIN, num_val=1, return_labels=True)
+    all_classes = voc_classes() if dataset == 'pascal' else nyud_classes()
+    seen = set()
+    for lab in labels.values():
+        if lab['split'] == 'train':
+            seen |= set(np.unique(lab['semseg']).tolist())
+    seen.discard(255)
+    assert {all_classes[i] for i in seen} == set(demo_semseg_classes(dataset))

@@ -128,7 +128,8 @@ def free_port():
 def test_dist_train_runs_the_shipped_demo_config_on_two_cpus(
         tmp_path, pascal_root):
     """tools/dist_train.sh with configs/vmt/swin-t_pascal_demo.py as
-    shipped (Swin-T, SyncBN heads): torchrun, gloo, SyncBN -> BN. Only the
+    shipped (the pretrained demo Swin of demo/weights, SyncBN heads):
+    torchrun, gloo, SyncBN -> BN. Only the
     data root, the run length and the loader workers are overridden."""
     work_dir = str(tmp_path / 'work')
     options = [

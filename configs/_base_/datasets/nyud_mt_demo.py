@@ -3,6 +3,15 @@
 # The pipelines are those of nyud_mt.py at the demo sizes.
 _base_ = './nyud_mt.py'
 data_root = 'data/demo/NYUD_MT'
+# The semseg classes the demo scenes use, in NYUD order, as a class subset
+# of the dataset (pixels of other classes would become 255), so the
+# semseg mIoU averages over classes that occur. A literal, as config
+# files cannot import; a test keeps it equal to
+# mmvmt.testing.demo_data.demo_semseg_classes('nyud'). Model configs
+# size the semseg head with `_base_.num_semseg_classes`.
+semseg_classes = ('wall', 'floor', 'cabinet', 'bed', 'chair', 'sofa', 'table',
+                  'window', 'picture', 'ceiling', 'box', 'person', 'lamp')
+num_semseg_classes = len(semseg_classes)
 img_scale = (160, 128)
 crop_size = (96, 128)
 train_pipeline = [
@@ -28,7 +37,14 @@ test_pipeline = [
 train_dataloader = dict(
     batch_size=2,
     num_workers=2,
-    dataset=dict(data_root=data_root, pipeline=train_pipeline))
+    dataset=dict(
+        data_root=data_root,
+        pipeline=train_pipeline,
+        metainfo=dict(classes=semseg_classes)))
 val_dataloader = dict(
-    num_workers=2, dataset=dict(data_root=data_root, pipeline=test_pipeline))
+    num_workers=2,
+    dataset=dict(
+        data_root=data_root,
+        pipeline=test_pipeline,
+        metainfo=dict(classes=semseg_classes)))
 test_dataloader = val_dataloader

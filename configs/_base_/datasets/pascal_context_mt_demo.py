@@ -4,6 +4,15 @@
 # The pipelines are those of pascal_context_mt.py at the demo sizes.
 _base_ = './pascal_context_mt.py'
 data_root = 'data/demo/PASCAL_MT'
+# The semseg classes the demo scenes use, in VOC order, as a class subset
+# of the dataset (pixels of other classes would become 255), so the
+# semseg mIoU averages over classes that occur. A literal, as config
+# files cannot import; a test keeps it equal to
+# mmvmt.testing.demo_data.demo_semseg_classes('pascal'). Model configs
+# size the semseg head with `_base_.num_semseg_classes`.
+semseg_classes = ('background', 'bottle', 'car', 'chair', 'dog', 'horse',
+                  'person', 'pottedplant', 'sofa', 'tvmonitor')
+num_semseg_classes = len(semseg_classes)
 img_scale = (160, 128)
 crop_size = (96, 96)
 train_pipeline = [
@@ -29,7 +38,14 @@ test_pipeline = [
 train_dataloader = dict(
     batch_size=2,
     num_workers=2,
-    dataset=dict(data_root=data_root, pipeline=train_pipeline))
+    dataset=dict(
+        data_root=data_root,
+        pipeline=train_pipeline,
+        metainfo=dict(classes=semseg_classes)))
 val_dataloader = dict(
-    num_workers=2, dataset=dict(data_root=data_root, pipeline=test_pipeline))
+    num_workers=2,
+    dataset=dict(
+        data_root=data_root,
+        pipeline=test_pipeline,
+        metainfo=dict(classes=semseg_classes)))
 test_dataloader = val_dataloader

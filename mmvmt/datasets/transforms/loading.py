@@ -5,8 +5,13 @@ into the pipeline convention of :mod:`mmvmt.tasks`. The decoders live in
 :data:`mmvmt.fileio.DECODERS`, keyed by name; a dataset puts the names into
 each sample's ``results['ann_decoders']``, so the knowledge of a file
 format lives in one place, and this transform stays dataset-agnostic.
+
+A class subset of the dataset (see
+:class:`~mmvmt.datasets.BaseMultiTaskDataset`) reaches this transform as
+mmseg's ``results['label_map']``, which is applied to the decoded
+``semseg`` map here, as mmseg's ``LoadAnnotations`` does for its map.
 """
-from typing import Optional
+from typing import Mapping, Optional
 
 import mmengine.fileio as fileio
 import numpy as np
@@ -16,7 +21,48 @@ from mmseg.registry import TRANSFORMS
 from ...fileio import get_decoder
 from ...tasks import TaskSpec, get_task
 
-__all__ = ['LoadMultiTaskAnnotations']
+__all__ = ['LoadMultiTaskAnnotations', 'apply_label_map']
+
+#: The task ``results['label_map']`` applies to (mmseg's semantic map).
+_LABEL_MAP_TASK = 'semseg'
+
+
+def apply_label_map(gt: np.ndarray,
+                    label_map: Mapping[int, int],
+                    ignore_value: int = 255) -> np.ndarray:
+    """Renumber a uint8 class map (mmseg's class-subset ``label_map``).
+
+    Every pixel is looked up once (a table, not a chain of replacements),
+    so a new id that equals another old id is not renumbered again. Ids
+    the map does not name keep their value, as in mmseg's
+    ``LoadAnnotations``; ``ignore_value`` always stays.
+
+    Args:
+        gt: ``HxW`` uint8 class ids.
+        label_map: Old id -> new id (new id ``ignore_value`` drops a
+            class).
+        ignore_value: The ignore id. Defaults to 255.
+
+    Returns:
+        np.ndarray: A new uint8 map.
+
+    Raises:
+        ValueError: If ``gt`` is not uint8, or the map renumbers
+            ``ignore_value`` or holds an id outside ``[0, 255]``.
+    """
+    if gt.dtype != np.uint8:
+        raise ValueError(f'label_map applies to uint8 class maps, got dtype '
+                         f'{gt.dtype}')
+    lut = np.arange(256, dtype=np.uint8)
+    for old, new in label_map.items():
+        if not (0 <= int(old) <= 255 and 0 <= int(new) <= 255):
+            raise ValueError(f'label_map entry {old} -> {new}: ids must be '
+                             'in [0, 255]')
+        if int(old) == ignore_value and int(new) != ignore_value:
+            raise ValueError(f'label_map renumbers the ignore id '
+                             f'{ignore_value} (to {new})')
+        lut[int(old)] = int(new)
+    return lut[gt]
 
 
 @TRANSFORMS.register_module()
@@ -38,6 +84,10 @@ class LoadMultiTaskAnnotations(BaseTransform):
       :data:`mmvmt.fileio.DECODERS`).
     - ori_shape (tuple, optional): Original image size; if present each
       map must have this spatial size.
+    - label_map (dict[int, int], optional): mmseg's class-subset map (old
+      id -> new id, 255 drops a class), set by the dataset for a class
+      subset; applied to the ``semseg`` map only (see
+      :func:`apply_label_map`). Absent or None: maps stay as decoded.
 
     Added keys:
 
@@ -57,7 +107,8 @@ class LoadMultiTaskAnnotations(BaseTransform):
             missing.
         FileNotFoundError: If a ground-truth file does not exist.
         ValueError: If a file cannot be decoded, or the decoded map has the
-            wrong dtype, channel count or size; the message names the file.
+            wrong dtype, channel count or size (the message names the
+            file), or on a bad ``label_map``.
     """
 
     def __init__(self,
@@ -92,6 +143,10 @@ class LoadMultiTaskAnnotations(BaseTransform):
             path = results[spec.path_key]
             gt = self._load(task, path, decoders[task])
             self._check(spec, gt, path, results.get('ori_shape'))
+            if task == _LABEL_MAP_TASK and results.get(
+                    'label_map') is not None:
+                gt = apply_label_map(gt, results['label_map'],
+                                     int(spec.ignore_value))
             results[spec.gt_key] = gt
             if spec.gt_key not in seg_fields:
                 seg_fields.append(spec.gt_key)

@@ -9,14 +9,17 @@ foreground, surface normals (x right, y up, z towards the camera), depth
 (metres along the optical axis), edges.
 
 Modules: :mod:`.renderer` (the depth-buffered renderer), :mod:`.scenes`
-(scene catalogues as data tables), :mod:`.writers` (raw-format files) and
-:mod:`.generator` (the seeded generators, re-exported here).
+(scene catalogues as data tables), :mod:`.writers` (raw-format files),
+:mod:`.generator` (the seeded generators) and :mod:`.classes` (the semseg
+classes the scenes use); the generators and
+:func:`~.classes.demo_semseg_classes` are re-exported here.
 """
+from .classes import demo_semseg_classes
 from .generator import (DEMO_NUM_TRAIN, DEMO_NUM_VAL, DEMO_SIZE,
                         generate_demo_data, generate_nyud_mt,
                         generate_pascal_mt)
 
 __all__ = [
     'DEMO_NUM_TRAIN', 'DEMO_NUM_VAL', 'DEMO_SIZE', 'generate_pascal_mt',
-    'generate_nyud_mt', 'generate_demo_data'
+    'generate_nyud_mt', 'generate_demo_data', 'demo_semseg_classes'
 ]

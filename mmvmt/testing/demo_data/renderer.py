@@ -166,12 +166,32 @@ class Canvas:
         return np.ones(self.size, bool), np.full(self.size, z), normals
 
     # -------------------------------------------------------- rendering
-    def image(self, rng: np.random.Generator) -> np.ndarray:
-        """Shaded, noisy RGB ``uint8`` image of the scene."""
+    def image(self,
+              rng: np.random.Generator,
+              light: Optional[np.ndarray] = None,
+              ambient: float = 0.45,
+              diffuse: float = 0.55,
+              tint: Sequence[float] = (1., 1., 1.),
+              noise: float = 6.) -> np.ndarray:
+        """Shaded, noisy RGB ``uint8`` image of the scene.
+
+        Args:
+            rng: Generator of the pixel noise.
+            light: Unit light direction (camera frame); defaults to
+                :data:`LIGHT`.
+            ambient: Shade of a surface facing away from the light (1 is
+                full brightness).
+            diffuse: Shade added for a surface facing the light.
+            tint: Per-channel RGB gain of the light (colour cast).
+            noise: Standard deviation of the Gaussian pixel noise.
+        """
+        light = LIGHT if light is None else np.asarray(light, float)
         colours = np.array([p['colour'] for p in self.prims] + [[0, 0, 0]])
         emissive = np.array([p['emissive'] for p in self.prims] + [True])
-        shade = 0.45 + 0.55 * np.clip(self.normals @ LIGHT, 0., 1.)
+        shade = ambient + diffuse * np.clip(self.normals @ light, 0., 1.)
         shade = np.where(emissive[self.prim], 1., shade)
         img = colours[self.prim] * shade[..., None]
-        img += rng.normal(0., 6., img.shape)
+        if tuple(tint) != (1., 1., 1.):
+            img *= np.asarray(tint, float)
+        img += rng.normal(0., noise, img.shape)
         return np.clip(img, 0, 255).astype(np.uint8)
