@@ -32,8 +32,8 @@ from .writers import (soft_saliency, void_border, write_jpg, write_pascal_part,
                       write_split_files, write_voc_png)
 
 __all__ = [
-    'DEMO_NUM_TRAIN', 'DEMO_NUM_VAL', 'DEMO_SIZE', 'generate_pascal_mt',
-    'generate_nyud_mt', 'generate_demo_data'
+    'DEMO_NUM_TRAIN', 'DEMO_NUM_VAL', 'DEMO_SIZE', 'check_set_args',
+    'generate_pascal_mt', 'generate_nyud_mt', 'generate_demo_data'
 ]
 
 DEMO_NUM_TRAIN = 80
@@ -228,6 +228,25 @@ def generate_nyud_mt(
     return labels if return_labels else None
 
 
+def check_set_args(num_train: int, num_val: int,
+                   size: Tuple[int, int]) -> Tuple[int, int]:
+    """Check the counts and size of a generated set.
+
+    Returns:
+        tuple: ``size`` as ``(H, W)`` ints.
+
+    Raises:
+        ValueError: On non-positive counts or a size below 32x32.
+    """
+    if num_train < 1 or num_val < 1:
+        raise ValueError('num_train and num_val must be positive, got '
+                         f'{num_train} and {num_val}')
+    size = tuple(int(s) for s in size)
+    if len(size) != 2 or min(size) < 32:
+        raise ValueError(f'size must be (H, W) with H, W >= 32, got {size}')
+    return size
+
+
 def generate_demo_data(out_dir: str,
                        dataset: str = 'both',
                        num_train: int = DEMO_NUM_TRAIN,
@@ -257,12 +276,7 @@ def generate_demo_data(out_dir: str,
     if dataset not in ('pascal', 'nyud', 'both'):
         raise ValueError(f"dataset must be 'pascal', 'nyud' or 'both', got "
                          f'{dataset!r}')
-    if num_train < 1 or num_val < 1:
-        raise ValueError('num_train and num_val must be positive, got '
-                         f'{num_train} and {num_val}')
-    size = tuple(int(s) for s in size)
-    if len(size) != 2 or min(size) < 32:
-        raise ValueError(f'size must be (H, W) with H, W >= 32, got {size}')
+    size = check_set_args(num_train, num_val, size)
     out = {}
     kwargs = dict(
         num_train=num_train,

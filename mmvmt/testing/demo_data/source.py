@@ -27,7 +27,7 @@ from typing import Dict, Tuple
 import numpy as np
 
 from mmvmt.fileio import write_image
-from .generator import DEMO_SIZE
+from .generator import DEMO_SIZE, check_set_args
 from .renderer import Canvas
 from .scenes import (NYUD_OBJECTS, PASCAL_OBJECTS, ObjectSpec, paint_object,
                      paint_person, place)
@@ -210,12 +210,7 @@ def generate_source_set(root: str,
     Raises:
         ValueError: On non-positive counts or a size below 32x32.
     """
-    if num_train < 1 or num_val < 1:
-        raise ValueError('num_train and num_val must be positive, got '
-                         f'{num_train} and {num_val}')
-    size = tuple(int(s) for s in size)
-    if len(size) != 2 or min(size) < 32:
-        raise ValueError(f'size must be (H, W) with H, W >= 32, got {size}')
+    size = check_set_args(num_train, num_val, size)
     counts = dict(train=num_train, val=num_val)
     idx = 0
     for split, count in counts.items():

@@ -179,3 +179,8 @@ def test_source_set_labels_and_bad_input(tmp_path):
         osp.join(REPO, 'configs', 'pretrain_demo', 'swin-demo_source-seg.py'))
     assert tuple(cfg.source_classes) == SOURCE_CLASSES
     assert cfg.model.decode_head.num_classes == len(SOURCE_CLASSES)
+    # and normalises images as the multi-task models it is transferred to
+    target = Config.fromfile(
+        osp.join(REPO, 'configs', '_base_', 'models', 'vmt_swin-t.py'))
+    for key in ('mean', 'std', 'bgr_to_rgb'):
+        assert cfg.data_preprocessor[key] == target.data_preprocessor[key]
