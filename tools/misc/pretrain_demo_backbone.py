@@ -135,7 +135,7 @@ def backbone_state_dict(model: torch.nn.Module,
         for k, v in model.backbone.state_dict().items())
 
 
-def val_metrics(runner: Runner, cfg: Config) -> Dict[str, float]:
+def val_metrics(runner: Runner) -> Dict[str, float]:
     """The metrics of the validation run at the end of training."""
     names = ('aAcc', 'mIoU', 'mAcc')
     scalars = runner.message_hub.log_scalars
@@ -177,7 +177,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     start = time.perf_counter()
     runner.train()
     train_seconds = time.perf_counter() - start
-    metrics = val_metrics(runner, cfg)
+    metrics = val_metrics(runner)
     state_dict = backbone_state_dict(runner.model, DTYPES[args.dtype])
 
     meta = dict(
