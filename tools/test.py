@@ -17,7 +17,7 @@ from mmengine.runner import Runner
 from mmseg.registry import RUNNERS
 
 import mmvmt  # noqa: F401  (registers modules, checkpoint compatibility)
-from mmvmt.engine import configure_checkpoint_hook
+from mmvmt.engine import check_config_tasks, configure_checkpoint_hook
 from mmvmt.utils import setup_cpu_distributed
 
 #: ``cfg-options`` key of the visualisation interval.
@@ -137,6 +137,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         cfg.custom_hooks = hooks
 
     configure_checkpoint_hook(cfg, strict=False if args.partial_load else None)
+    check_config_tasks(cfg, ('test_dataloader', ))
 
     setup_cpu_distributed(cfg)  # DDP over gloo when there is no GPU
     if 'runner_type' not in cfg:

@@ -4,7 +4,10 @@ Same arguments as mmseg's ``tools/train.py``, plus ``--adapter-only`` to save
 checkpoints holding only the trainable weights and ``--partial-load`` to load
 a ``load_from`` checkpoint that does not fit the model on purpose (by default
 such a checkpoint is refused, with the offending keys). ``--resume`` keeps
-the random seed of the resumed run; the log says which seed is used.
+the random seed of the resumed run; the log says which seed is used. When
+``last_checkpoint`` is missing or names a file that cannot be resumed from,
+``--resume`` continues from the newest complete checkpoint of the work dir
+and the log says which.
 """
 import argparse
 import logging
@@ -14,12 +17,13 @@ from typing import Optional, Sequence, Tuple
 
 from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
-from mmengine.runner import Runner, find_latest_checkpoint
+from mmengine.runner import Runner
 from mmseg.registry import RUNNERS
 
 import mmvmt  # noqa: F401  (registers modules, checkpoint compatibility)
-from mmvmt.engine import configure_checkpoint_hook
-from mmvmt.utils import read_checkpoint_meta, setup_cpu_distributed
+from mmvmt.engine import check_config_tasks, configure_checkpoint_hook
+from mmvmt.utils import (find_resume_checkpoint, read_checkpoint_meta,
+                         setup_cpu_distributed)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -81,6 +85,33 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return args
 
 
+def choose_resume_checkpoint(cfg: Config) -> str:
+    """Set ``cfg.load_from`` to the checkpoint ``--resume`` continues from.
+
+    A ``load_from`` of the config is kept (mmengine resumes from it). Else
+    :func:`mmvmt.utils.find_resume_checkpoint` picks ``last_checkpoint``'s
+    file, or the newest complete checkpoint of the work dir when that file
+    is missing or cannot be resumed from; with no complete checkpoint at
+    all, training starts from the beginning (``cfg.resume = False``:
+    mmengine would try to read the file ``last_checkpoint`` names).
+
+    Args:
+        cfg: The full config with ``work_dir`` set (changed in place).
+
+    Returns:
+        str: A note for the log when the choice is not
+        ``last_checkpoint``'s, else ``''``.
+    """
+    if cfg.get('load_from', None):
+        return ''
+    point = find_resume_checkpoint(cfg.work_dir)
+    if point.path is None:
+        cfg.resume = False
+    else:
+        cfg.load_from = point.path
+    return point.note
+
+
 def resumed_seed(cfg: Config) -> Tuple[Optional[int], str]:
     """Give a resumed run the seed of the run it resumes.
 
@@ -97,7 +128,8 @@ def resumed_seed(cfg: Config) -> Tuple[Optional[int], str]:
         tuple: The checkpoint's seed (None if unknown) and a note saying
         where the run's seed comes from, for the log.
     """
-    path = cfg.get('load_from', None) or find_latest_checkpoint(cfg.work_dir)
+    path = cfg.get('load_from', None) or find_resume_checkpoint(
+        cfg.work_dir).path
     if not path:
         return None, ''
     seed = read_checkpoint_meta(path).get('seed')
@@ -160,13 +192,17 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         trainable_only=True if args.adapter_only else None,
         strict=False if args.partial_load else None)
     cfg.resume = args.resume
-    resumed = resumed_seed(cfg)[1] if args.resume else ''
+    resume_note = choose_resume_checkpoint(cfg) if args.resume else ''
+    resumed = resumed_seed(cfg)[1] if cfg.resume else ''
+    check_config_tasks(cfg, ('train_dataloader', 'val_dataloader'))
 
     setup_cpu_distributed(cfg)  # DDP over gloo when there is no GPU
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)
     else:
         runner = RUNNERS.build(cfg)
+    if resume_note:
+        runner.logger.warning(resume_note)
     runner.logger.info(
         f'random seed: {runner.seed} ({seed_note(cfg, resumed)})')
     runner.train()

@@ -16,13 +16,14 @@ compute ``label_map`` (old id -> new id, dropped classes -> 255). The
 (:mod:`mmvmt.datasets.transforms.loading`) applies to the decoded
 ``semseg`` map. The full class list, in its own order, changes nothing.
 """
-from typing import (Callable, Dict, List, NamedTuple, Optional, Sequence,
-                    Tuple, Union)
+from typing import (Callable, Dict, List, Mapping, NamedTuple, Optional,
+                    Sequence, Tuple, Union)
 
 import mmengine
 import mmengine.fileio as fileio
 from mmseg.datasets import BaseSegDataset
 
+from ..fileio import DecoderSpec, get_decoder
 from ..tasks import CLASS, check_tasks, get_task
 
 __all__ = ['TaskAnnotation', 'BaseMultiTaskDataset']
@@ -51,11 +52,13 @@ class BaseMultiTaskDataset(BaseSegDataset):
 
     Subclasses set the class attributes below. Each data info holds
     ``img_path``, ``<task>_path`` for each task, ``ann_decoders`` (task ->
-    decoder name, read by ``LoadMultiTaskAnnotations``), ``tasks``,
+    decoder, read by ``LoadMultiTaskAnnotations``), ``tasks``,
     ``seg_fields`` (empty), ``reduce_zero_label`` (False: zero-label
     reduction is the decoder's job), ``sample_idx`` and, with a class
     subset, ``label_map`` (``semseg`` old id -> new id, 255 for a dropped
-    class).
+    class). :meth:`get_data_info` adds ``task_num_classes`` (class-map
+    task -> class count, after a class subset), against which the loader
+    checks every label's ids.
 
     Metainfo: ``classes``/``palette`` of the ``semseg`` task (for mmseg
     tools), ``task_classes`` (task -> class names) and ``task_palettes``
@@ -74,14 +77,23 @@ class BaseMultiTaskDataset(BaseSegDataset):
             module docstring); the ``semseg`` metric then averages over
             the subset.
         test_mode: Whether the dataset is used for testing.
+        ann_decoders: Task -> decoder, replacing the dataset's default
+            (``TASK_ANNS``) for files stored another way: a name in
+            :data:`mmvmt.fileio.DECODERS` or a dict with the name under
+            ``type`` and the decoder's options, e.g.
+            ``dict(sal='binary_png')`` for 0/1 saliency pngs or
+            ``dict(depth=dict(type='depth_npy', scale=0.001))`` for
+            integer millimetres. Defaults to None.
         backend_args: File backend arguments (mmengine.fileio).
         **kwargs: Other arguments of :class:`mmengine.dataset.BaseDataset`
             (``indices``, ``serialize_data``, ``lazy_init``,
             ``max_refetch``, ``filter_cfg``).
 
     Raises:
-        KeyError: On an unknown task name.
-        ValueError: On a task the dataset does not provide, metainfo
+        KeyError: On an unknown task name or decoder name.
+        TypeError: On decoder options the decoder does not take.
+        ValueError: On a task the dataset does not provide, a decoder
+            for a task that is not loaded, metainfo
             ``classes`` that are not distinct class names of the dataset
             (the message names the unknown ones and lists the dataset's),
             or a class-map task without classes or with a palette of
@@ -114,6 +126,7 @@ class BaseMultiTaskDataset(BaseSegDataset):
                  pipeline: Sequence[Union[dict, Callable]] = (),
                  metainfo: Optional[dict] = None,
                  test_mode: bool = False,
+                 ann_decoders: Optional[Mapping[str, DecoderSpec]] = None,
                  backend_args: Optional[dict] = None,
                  **kwargs) -> None:
         name = self.__class__.__name__
@@ -124,6 +137,7 @@ class BaseMultiTaskDataset(BaseSegDataset):
             self.DEFAULT_TASKS if tasks is None else tasks,
             available=tuple(self.TASK_ANNS),
             owner=name)
+        self.ann_decoders = self._decoders(ann_decoders or {})
         metainfo = dict(metainfo or {})
         metainfo['tasks'] = self.tasks
         if metainfo.get('classes') is not None:
@@ -141,6 +155,42 @@ class BaseMultiTaskDataset(BaseSegDataset):
         if self.label_map is not None:
             self._use_class_subset(palette_given='palette' in metainfo)
         self._check_task_meta()
+        classes = self._metainfo['task_classes']
+        self._num_classes = {
+            t: len(classes[t])
+            for t in self.tasks if get_task(t).kind == CLASS
+        }
+
+    def _decoders(self, given: Mapping[str, DecoderSpec]) -> dict:
+        """Each loaded task's decoder: ``given`` over ``TASK_ANNS``.
+
+        Raises:
+            ValueError: If ``given`` names a task that is not loaded.
+            KeyError, TypeError: On an unknown decoder or bad options.
+        """
+        extra = [t for t in given if t not in self.tasks]
+        if extra:
+            raise ValueError(
+                f'{self.__class__.__name__}: ann_decoders given for '
+                f'{extra}, which are not loaded (tasks: {list(self.tasks)})')
+        decoders = {t: given.get(t, self.TASK_ANNS[t].decoder)
+                    for t in self.tasks}
+        for spec in decoders.values():
+            get_decoder(spec)  # unknown names or options fail here
+        return decoders
+
+    def get_data_info(self, idx: int) -> dict:
+        """The data info of ``idx``, with ``task_num_classes`` added.
+
+        Args:
+            idx: Sample index.
+
+        Returns:
+            dict: See the class docstring.
+        """
+        info = super().get_data_info(idx)
+        info['task_num_classes'] = dict(self._num_classes)
+        return info
 
     @classmethod
     def _check_class_subset(cls, classes: Sequence[str]) -> None:
@@ -232,7 +282,6 @@ class BaseMultiTaskDataset(BaseSegDataset):
             raise ValueError(f'{name}: split file {self.ann_file} lists no '
                              'images')
         self._check_converted()
-        decoders = {t: self.TASK_ANNS[t].decoder for t in self.tasks}
         data_list = []
         for img_id in ids:
             img_path = fileio.join_path(self.data_prefix['img_path'],
@@ -245,7 +294,7 @@ class BaseMultiTaskDataset(BaseSegDataset):
             for task in self.tasks:
                 info[get_task(task).path_key] = self._ann_path(task, img_id)
             info.update(
-                ann_decoders=dict(decoders),
+                ann_decoders=dict(self.ann_decoders),
                 tasks=self.tasks,
                 seg_fields=[],
                 reduce_zero_label=False)

@@ -15,10 +15,6 @@ __all__ = [
     'state_fingerprint'
 ]
 
-#: How many keys of each kind a message lists before "... and N more".
-LISTED_KEYS = 10
-
-
 class CheckpointMismatchError(RuntimeError):
     """A checkpoint's weights do not fit the model."""
 
@@ -70,13 +66,12 @@ def find_misfits(model_state: Mapping[str, torch.Tensor],
 
 
 def _listed(keys: List[str]) -> str:
-    shown = ', '.join(str(k) for k in keys[:LISTED_KEYS])
-    more = len(keys) - LISTED_KEYS
-    return shown + (f' ... and {more} more' if more > 0 else '')
+    return ', '.join(str(k) for k in keys)
 
 
 def misfit_message(path: str, misfit: Misfit) -> str:
-    """A message naming the file and every kind of offending key.
+    """A message naming the file and every offending key, of each kind
+    (all of them: none is left out, however many).
 
     Args:
         path: The checkpoint file.

@@ -17,11 +17,13 @@ from .normals import decode_normals, encode_normals
 from .pascal_mat import (PartObject, read_label_map, read_pascal_part_mat,
                          write_label_map, write_pascal_part_mat)
 from .prediction_writers import write_prediction
-from .registry import (DECODERS, PREDICTION_WRITERS, get_decoder,
+from .registry import (DECODERS, PREDICTION_WRITERS, DecoderSpec,
+                       RefusedValues, decoder_repr, get_decoder,
                        get_prediction_writer)
 
 __all__ = [
-    'DECODERS', 'PREDICTION_WRITERS', 'get_decoder', 'get_prediction_writer',
+    'DECODERS', 'PREDICTION_WRITERS', 'DecoderSpec', 'RefusedValues',
+    'get_decoder', 'decoder_repr', 'get_prediction_writer',
     'encode_normals', 'decode_normals', 'write_image', 'write_prediction',
     'PartObject', 'read_pascal_part_mat', 'write_pascal_part_mat',
     'read_label_map', 'write_label_map'

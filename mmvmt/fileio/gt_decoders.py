@@ -5,12 +5,21 @@ the name a dataset puts into ``TaskAnnotation.decoder``. Outputs follow the
 pipeline conventions: class/binary maps ``uint8`` HxW with 255 ignore,
 normals ``float32`` HxWx3 with the zero vector where invalid, depth
 ``float32`` HxW metres with 0 invalid.
+
+A decoder refuses (:class:`~mmvmt.fileio.registry.RefusedValues`, naming
+the decoder that reads the file as meant) values that its format would
+turn into a wrong map without a trace: a 0/1 map given to the soft-map
+threshold (everything would become background), a 0/255 map given to the
+{0, 1, 255 = ignore} reader (everything would become background or
+ignored), integer depth without a scale (millimetres read as metres).
 """
+from typing import Optional
+
 import numpy as np
 
 from .image_io import decode_image, decode_npy, single_channel
 from .normals import decode_normals
-from .registry import DECODERS
+from .registry import DECODERS, RefusedValues
 
 __all__ = [
     'decode_class_png', 'decode_class_png_reduce_zero',
@@ -49,23 +58,65 @@ def decode_class_png_reduce_zero(content: bytes, backend: str) -> np.ndarray:
     return out
 
 
+def _values(arr: np.ndarray) -> np.ndarray:
+    """Distinct values of a uint8 map (a histogram: faster than unique)."""
+    return np.flatnonzero(np.bincount(arr.ravel(), minlength=256))
+
+
 @DECODERS.register_module(name='binary_png_threshold')
 def decode_binary_png_threshold(content: bytes, backend: str) -> np.ndarray:
-    """Soft grey-scale map (PASCAL distilled saliency): ``v / 255 > 0.5``."""
+    """Soft grey-scale map (PASCAL distilled saliency): ``v / 255 > 0.5``.
+
+    Raises:
+        RefusedValues: If the map holds only the values 0 and 1 (1 seen):
+            a 0/1 export, which the threshold would make all background;
+            ``'binary_png'`` reads it.
+    """
     grey = single_channel(decode_image(content, backend, flag='grayscale'))
     if grey.dtype != np.uint8:
         raise ValueError(f'expected an 8-bit png, got dtype {grey.dtype}')
+    seen = _values(grey)
+    if seen.size and seen.max() == 1:
+        raise RefusedValues(
+            f'the map holds only the values {seen.tolist()}: a 0/1 export, '
+            'which the soft-map threshold v/255 > 0.5 would turn into '
+            'background everywhere', 'binary_png')
     return (grey.astype(np.float32) / 255. > 0.5).astype(np.uint8)
 
 
 @DECODERS.register_module(name='binary_png')
-def decode_binary_png(content: bytes, backend: str) -> np.ndarray:
-    """Binary png already in {0, 1} (255 = ignore), returned as is."""
+def decode_binary_png(content: bytes,
+                      backend: str,
+                      allow_no_foreground: bool = False) -> np.ndarray:
+    """Binary png already in {0, 1} (255 = ignore), returned as is.
+
+    Args:
+        content: The png bytes.
+        backend: Image decoding backend.
+        allow_no_foreground: Accept maps with ignored pixels (255) but no
+            foreground (1): they look like a 0/255 export, so by default
+            they are refused.
+
+    Raises:
+        ValueError: On values outside {0, 1, 255}.
+        RefusedValues: On a map holding 255 but no 1, unless
+            ``allow_no_foreground`` (``'binary_png_threshold'`` reads a
+            0/255 export).
+    """
     labels = decode_class_png(content, backend)
-    bad = np.setdiff1d(np.unique(labels), (0, 1, 255))
+    seen = _values(labels)
+    bad = np.setdiff1d(seen, (0, 1, 255))
     if bad.size:
         raise ValueError('expected values in {0, 1, 255}, found '
                          f'{bad.tolist()[:8]}')
+    if 255 in seen and 1 not in seen and not allow_no_foreground:
+        share = 100. * np.count_nonzero(labels == 255) / labels.size
+        raise RefusedValues(
+            f'the map holds only the values {seen.tolist()}: 255 marks '
+            f'ignored pixels here ({share:.1f}% of the map) and no pixel '
+            'is foreground, as a 0/255 export would be read. If 255 does '
+            'mark ignored pixels, decode with dict(type=\'binary_png\', '
+            'allow_no_foreground=True)', 'binary_png_threshold')
     return labels
 
 
@@ -95,12 +146,40 @@ def decode_normals_npy(content: bytes, backend: str) -> np.ndarray:
 
 
 @DECODERS.register_module(name='depth_npy')
-def decode_depth_npy(content: bytes, backend: str) -> np.ndarray:
-    """HxW ``.npy`` depth in metres; non-finite or negative values -> 0."""
+def decode_depth_npy(content: bytes,
+                     backend: str,
+                     scale: Optional[float] = None) -> np.ndarray:
+    """HxW ``.npy`` depth; non-finite or negative values -> 0 (invalid).
+
+    Args:
+        content: The ``.npy`` bytes.
+        backend: Unused (image backend of the other decoders).
+        scale: Metres per stored unit, e.g. ``0.001`` for millimetres
+            (the raw Kinect uint16 format). None (default): the file holds
+            metres, as a floating dtype.
+
+    Raises:
+        ValueError: On a non-numeric array or a scale that is not a
+            positive number.
+        RefusedValues: On an integer array without ``scale`` (integer
+            depth is a count of some unit, not metres).
+    """
     arr = single_channel(decode_npy(content))
-    if not np.issubdtype(arr.dtype, np.number):
+    if not np.issubdtype(arr.dtype, np.number) or arr.dtype == bool:
         raise ValueError(f'expected a numeric array, got dtype {arr.dtype}')
-    depth = arr.astype(np.float32)
+    if scale is None and not np.issubdtype(arr.dtype, np.floating):
+        values = (f'values {arr.min()}..{arr.max()}' if arr.size else 'empty')
+        raise RefusedValues(
+            f'depth must be metres in a floating dtype, got dtype '
+            f'{arr.dtype} ({values}); integer depth needs its unit: for '
+            'millimetres scale=0.001', dict(type='depth_npy', scale=0.001))
+    if scale is not None and (isinstance(scale, bool) or not isinstance(
+            scale, (int, float)) or not np.isfinite(scale) or scale <= 0):
+        raise ValueError(f'scale must be a positive number (metres per '
+                         f'stored unit), got {scale!r}')
+    depth = arr.astype(np.float64 if scale is not None else np.float32)
+    if scale is not None:
+        depth = (depth * scale).astype(np.float32)
     depth[~np.isfinite(depth) | (depth < 0)] = 0
     return depth
 

@@ -6,13 +6,15 @@ while this package is imported before anything else.
 from .checkpoint_compat import (SAFE_CHECKPOINT_GLOBALS,
                                 allow_runner_checkpoints)
 from .checkpoint_io import (AtomicLocalBackend, CheckpointReadError,
-                            atomic_write_bytes, load_local_checkpoint,
+                            ResumePoint, atomic_write_bytes,
+                            find_resume_checkpoint, load_local_checkpoint,
                             read_checkpoint_meta)
 from .dist import CPUDistributedDataParallel, setup_cpu_distributed
 
 __all__ = [
     'SAFE_CHECKPOINT_GLOBALS', 'allow_runner_checkpoints',
-    'AtomicLocalBackend', 'CheckpointReadError', 'atomic_write_bytes',
-    'load_local_checkpoint', 'read_checkpoint_meta',
+    'AtomicLocalBackend', 'CheckpointReadError', 'ResumePoint',
+    'atomic_write_bytes', 'find_resume_checkpoint', 'load_local_checkpoint',
+    'read_checkpoint_meta',
     'CPUDistributedDataParallel', 'setup_cpu_distributed'
 ]

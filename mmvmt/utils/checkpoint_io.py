@@ -10,17 +10,24 @@ previous complete file or the new complete file, never a partial one. An
 Reading (:func:`load_local_checkpoint`, mmengine's loader for local paths,
 registered in :class:`~mmengine.runner.CheckpointLoader` for the empty
 prefix): a missing, empty or unreadable file raises
-:class:`CheckpointReadError` naming the file, instead of a bare
-``EOFError``. Objects that the ``torch.load`` allow-list refuses
-(:mod:`mmvmt.utils.checkpoint_compat`) are still refused.
+:class:`CheckpointReadError` naming the file and its size, whatever the
+reader failed with (torch raises ``KeyError``, ``RuntimeError``,
+``UnpicklingError`` ... depending on the garbage), instead of a bare
+``KeyError: 101``. Objects that the ``torch.load`` allow-list refuses
+(:mod:`mmvmt.utils.checkpoint_compat`) are still refused, and said to be.
+
+Resuming (:func:`find_resume_checkpoint`): ``last_checkpoint`` when it
+names a readable checkpoint, else the newest complete checkpoint of the
+work dir, so a run killed before its first ``last_checkpoint`` write (or
+with that file pointing at a lost one) loses no saved progress.
 """
 import os
 import os.path as osp
 import pickle
+import re
 import tempfile
-import zipfile
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, NamedTuple, Optional, Union
 
 import torch
 from mmengine.fileio import LocalBackend, register_backend
@@ -28,8 +35,9 @@ from mmengine.runner import CheckpointLoader
 
 __all__ = [
     'ATOMIC_BACKEND', 'TMP_SUFFIX', 'CheckpointReadError',
-    'AtomicLocalBackend', 'atomic_write_bytes', 'is_temporary_file',
-    'load_local_checkpoint', 'named_os_error', 'read_checkpoint_meta'
+    'AtomicLocalBackend', 'ResumePoint', 'atomic_write_bytes',
+    'find_resume_checkpoint', 'is_temporary_file', 'load_local_checkpoint',
+    'named_os_error', 'read_checkpoint_meta'
 ]
 
 #: Name of :class:`AtomicLocalBackend` in mmengine's file backends.
@@ -146,12 +154,15 @@ class AtomicLocalBackend(LocalBackend):
         atomic_write_bytes(obj.encode(encoding), filepath)
 
 
-#: Texts of ``UnpicklingError`` s that refuse an object (the allow-list of
-#: ``torch.load`` and :mod:`mmvmt.utils.checkpoint_compat`), as opposed to
-#: bytes that are no pickle at all.
-_REFUSED = ('Unsupported global', 'asks for getattr')
-_READ_ERRORS = (EOFError, RuntimeError, ValueError, zipfile.BadZipFile,
-                pickle.UnpicklingError, UnicodeDecodeError)
+#: How an ``UnpicklingError`` says that the allow-list refused an object
+#: (torch's weights-only unpickler: "Unsupported global: GLOBAL x.y",
+#: "Trying to load unsupported GLOBAL posix.system", older torch
+#: "Unsupported class x.y"; :mod:`mmvmt.utils.checkpoint_compat`: "asks for
+#: getattr"), as opposed to bytes that are no pickle at all ("Unsupported
+#: operand"). Group 1: the refused global, where torch names it.
+_REFUSED = re.compile(
+    r'unsupported\s+(?:global|class)\W*(?:global\s+)?([\w.]+)?'
+    r'|asks for getattr', re.IGNORECASE)
 
 
 @CheckpointLoader.register_scheme(prefixes='', force=True)
@@ -167,10 +178,12 @@ def load_local_checkpoint(filename: str, map_location: Any = None) -> Any:
 
     Raises:
         FileNotFoundError: If the file does not exist.
-        CheckpointReadError: If it is empty or not a torch checkpoint
-            (truncated, garbage); the message names the file and its size.
-        pickle.UnpicklingError: If it holds objects outside the allow-list
-            (re-raised with the file name).
+        CheckpointReadError: If it is empty or cannot be read for any
+            other reason (truncated, garbage, unreadable); the message
+            names the file and its size.
+        pickle.UnpicklingError: If it holds objects that the weights-only
+            loader refuses; the message names the file, its size and the
+            refused global where torch names it.
     """
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
@@ -182,14 +195,21 @@ def load_local_checkpoint(filename: str, map_location: Any = None) -> Any:
             'write or a failed copy. Use another checkpoint.')
     try:
         return torch.load(filename, map_location=map_location)
-    except pickle.UnpicklingError as err:
-        if any(text in str(err) for text in _REFUSED):
-            raise pickle.UnpicklingError(
-                f'checkpoint {filename} holds objects that are not allowed '
-                f'to be unpickled: {err}') from err
-        raise CheckpointReadError(_unreadable(filename, size, err)) from err
-    except _READ_ERRORS as err:
-        raise CheckpointReadError(_unreadable(filename, size, err)) from err
+    except Exception as err:  # every reader failure, named with the file
+        refused = (
+            _REFUSED.search(str(err))
+            if isinstance(err, pickle.UnpicklingError) else None)
+        if refused is None:
+            raise CheckpointReadError(_unreadable(filename, size,
+                                                  err)) from err
+        what = (f'the global {refused.group(1)}'
+                if refused.group(1) else 'an object')
+        raise pickle.UnpicklingError(
+            f'checkpoint {filename} ({size} bytes) is refused by the '
+            f'weights-only loader of torch.load: it asks for {what}, '
+            'which is not on the allow-list, and nothing was executed. '
+            'Load only checkpoints you trust; one written by mmengine '
+            f'0.10.7 loads as it is. {type(err).__name__}: {err}') from err
 
 
 def _unreadable(filename: str, size: int, err: BaseException) -> str:
@@ -221,3 +241,90 @@ def read_checkpoint_meta(filename: str) -> dict:
         checkpoint = load_local_checkpoint(filename, map_location='cpu')
     meta = checkpoint.get('meta') if isinstance(checkpoint, dict) else None
     return dict(meta or {})
+
+
+class ResumePoint(NamedTuple):
+    """Where ``--resume`` continues from (see :func:`find_resume_checkpoint`).
+
+    Attributes:
+        path: The checkpoint; None if the work dir holds no complete one.
+        note: Why it is not ``last_checkpoint``'s (empty when it is), for
+            the log.
+        meta: The checkpoint's ``meta`` (seed, iteration ...).
+    """
+    path: Optional[str]
+    note: str
+    meta: dict
+
+
+def _resumable_meta(path: str) -> dict:
+    """``meta`` of a complete runner checkpoint.
+
+    Raises:
+        Exception: If the file cannot be read (as
+            :func:`read_checkpoint_meta`), or ValueError if it is no
+            runner checkpoint (no ``meta`` with ``iter`` or ``epoch``).
+    """
+    meta = read_checkpoint_meta(path)
+    if 'iter' not in meta and 'epoch' not in meta:
+        raise ValueError('not a runner checkpoint (its meta has no iter or '
+                         'epoch)')
+    return meta
+
+
+def find_resume_checkpoint(work_dir: str) -> ResumePoint:
+    """The checkpoint ``--resume`` continues from.
+
+    mmengine resumes from the file named in ``<work_dir>/last_checkpoint``
+    and starts from scratch when that file is missing. Here the file named
+    there is used when it is a readable runner checkpoint; otherwise
+    (``last_checkpoint`` missing, e.g. a kill before the first one was
+    written, or naming a missing or unreadable file) the newest complete
+    runner checkpoint of ``work_dir`` (latest modification time, then
+    highest iteration) is, and the note says which and why. A remote path
+    (``s3://...``) in ``last_checkpoint`` is taken as it is.
+
+    Args:
+        work_dir: The run's work dir.
+
+    Returns:
+        ResumePoint: The checkpoint (None if there is no complete one) and
+        the note for the log.
+    """
+    last = osp.join(work_dir, 'last_checkpoint')
+    if osp.isfile(last):
+        with open(last) as f:
+            target = f.read().strip()
+        if '://' in target:  # a remote out_dir: mmengine's loaders read it
+            return ResumePoint(target, '', {})
+        try:
+            return ResumePoint(target, '', _resumable_meta(target))
+        except Exception as err:
+            problem = (f'{last} names {target!r}, which cannot be resumed '
+                       f'from ({type(err).__name__}: {err})')
+    else:
+        problem = f'{work_dir} has no last_checkpoint'
+    found, skipped = [], []
+    names = sorted(os.listdir(work_dir)) if osp.isdir(work_dir) else []
+    for name in names:
+        path = osp.join(work_dir, name)
+        if not name.endswith('.pth') or is_temporary_file(name) or \
+                not osp.isfile(path):
+            continue
+        try:
+            meta = _resumable_meta(path)
+        except Exception as err:
+            skipped.append(f'{name} ({type(err).__name__}: {err})')
+            continue
+        step = meta.get('iter', meta.get('epoch', 0))
+        found.append((os.stat(path).st_mtime_ns, step, path, meta))
+    skipped_note = ('; skipped: ' + '; '.join(skipped)) if skipped else ''
+    if not found:
+        return ResumePoint(
+            None, f'{problem} and no complete checkpoint: training starts '
+            f'from the beginning{skipped_note}', {})
+    _, step, path, meta = max(found, key=lambda f: f[:2])
+    return ResumePoint(
+        path, f'{problem}: resuming from the newest complete checkpoint '
+        f'{path} (iteration {meta.get("iter")}, epoch {meta.get("epoch")}, '
+        f'seed {meta.get("seed")}){skipped_note}', meta)

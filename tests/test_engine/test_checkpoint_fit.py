@@ -4,12 +4,15 @@ import inspect
 from collections import OrderedDict
 from types import SimpleNamespace
 
+import pytest
 import torch
 from mmengine.runner import Runner
 from mmengine.runner import checkpoint as mmengine_checkpoint
 
-from mmvmt.engine.checkpoint_fit import (LISTED_KEYS, find_misfits,
-                                         misfit_message, state_fingerprint)
+from mmvmt.engine.checkpoint_fit import (CheckpointMismatchError,
+                                         find_misfits, misfit_message,
+                                         state_fingerprint)
+from mmvmt.engine.hooks.trainable_checkpoint_hook import check_checkpoint_fits
 from mmvmt.models.mmseg_compat import (RUNNER_REVISE_KEYS,
                                        runner_checkpoint_path,
                                        runner_checkpoint_state)
@@ -25,12 +28,19 @@ def test_find_misfits_sorted_and_false_when_it_fits():
     assert not find_misfits(model, dict(a=torch.zeros(2)), required=['a'])
 
 
-def test_messages_cut_long_key_lists():
-    keys = [f'k{i:02d}' for i in range(LISTED_KEYS + 3)]
-    msg = misfit_message('/c.pth', find_misfits({}, dict.fromkeys(keys, 0)))
-    assert msg.splitlines()[1] == (f'  {len(keys)} unexpected key(s): ' +
-                                   ', '.join(keys[:LISTED_KEYS]) +
-                                   ' ... and 3 more')
+def test_messages_list_every_key_however_many():
+    """The README promises every missing, unexpected and misshaped key
+    (the lists were cut at 10 before issue 17)."""
+    keys = [f'k{i:03d}' for i in range(250)]
+    model = {k: torch.zeros(1) for k in keys[:120]}
+    ckpt = {k: torch.zeros(1) for k in keys[100:]}
+    ckpt.update({k: torch.zeros(2) for k in keys[100:120]})
+    msg = misfit_message('/c.pth', find_misfits(model, ckpt))
+    lines = msg.splitlines()
+    assert lines[1] == '  20 shape mismatch(es): ' + ', '.join(
+        f'{k} (checkpoint [2], model [1])' for k in keys[100:120])
+    assert lines[2] == '  100 missing key(s): ' + ', '.join(keys[:100])
+    assert lines[3] == '  130 unexpected key(s): ' + ', '.join(keys[120:])
 
 
 def test_fingerprint_sees_every_bit_and_ignores_order():
@@ -66,3 +76,14 @@ def test_runner_internals_are_as_pinned(tmp_path):
     assert runner_checkpoint_path(runner) == '/given.pth'
     runner._load_from, runner._resume = None, False
     assert runner_checkpoint_path(runner) is None
+
+
+def test_a_checkpoint_without_a_state_dict_says_what_it_holds():
+    model = torch.nn.Linear(2, 1)
+    for checkpoint, held in (('hello', 'str'), (dict(state_dict=[1]), 'list')):
+        with pytest.raises(CheckpointMismatchError,
+                           match=f'checkpoint /c.pth holds a {held}, not a '
+                           'state dict'):
+            check_checkpoint_fits(model, checkpoint, '/c.pth',
+                                  refuse=lambda msg: None)
+    check_checkpoint_fits(model, dict(state_dict=model.state_dict()), '/c.pth')

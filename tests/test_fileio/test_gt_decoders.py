@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mmvmt.fileio import get_decoder
+from mmvmt.fileio import RefusedValues, decoder_repr, get_decoder
 
 
 def png_bytes(arr: np.ndarray, mode: str = None) -> bytes:
@@ -97,3 +97,64 @@ def test_depth_decoder():
     assert out.shape == (1, 5)
     with pytest.raises(ValueError, match='single-channel'):
         decode('depth_npy', npy_bytes(np.zeros((2, 2, 2))))
+
+
+def test_a_01_saliency_export_is_refused_by_the_threshold():
+    """png/255 > 0.5 would make a 0/1 map all background (issue 17)."""
+    for values in ([[0, 1, 1]], [[1, 1]]):
+        with pytest.raises(RefusedValues) as info:
+            decode('binary_png_threshold',
+                   png_bytes(np.array(values, np.uint8)))
+        assert f'only the values {sorted(set(values[0]))}' in str(info.value)
+        assert info.value.accepted_by == 'binary_png'
+    # The decoder it names reads the map as meant.
+    assert decode('binary_png', png_bytes(np.array(
+        [[0, 1]], np.uint8))).tolist() == [[0, 1]]
+    # An all-background map is the same under both readings: accepted.
+    assert decode('binary_png_threshold', png_bytes(np.zeros(
+        (2, 2), np.uint8))).tolist() == [[0, 0], [0, 0]]
+
+
+def test_a_0_255_map_is_refused_by_the_binary_reader():
+    """255 = ignore would make a 0/255 export all background or ignored."""
+    export = png_bytes(np.array([[0, 255, 255, 0]], np.uint8))
+    with pytest.raises(RefusedValues, match=r'\[0, 255\].*50\.0%') as info:
+        decode('binary_png', export)
+    assert info.value.accepted_by == 'binary_png_threshold'
+    assert decode('binary_png_threshold',
+                  export).tolist() == [[0, 1, 1, 0]]
+    out = get_decoder(dict(type='binary_png',
+                           allow_no_foreground=True))(export, 'pillow')
+    assert out.tolist() == [[0, 255, 255, 0]]
+
+
+def test_integer_depth_needs_a_scale():
+    """uint16 millimetres (raw Kinect) must not be read as metres."""
+    mm = np.array([[1500, 0, 65535]], np.uint16)
+    with pytest.raises(RefusedValues,
+                       match=r'dtype uint16 \(values 0\.\.65535\)') as info:
+        decode('depth_npy', npy_bytes(mm))
+    assert info.value.accepted_by == dict(type='depth_npy', scale=0.001)
+    out = get_decoder(dict(type='depth_npy', scale=0.001))(npy_bytes(mm),
+                                                           'pillow')
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, [[1.5, 0., 65.535]], rtol=1e-6)
+    # NaN/inf/negative stay invalid (0) with a scale too.
+    arr = np.array([[np.nan, np.inf, -1., 2000.]], np.float32)
+    out = get_decoder(dict(type='depth_npy', scale=0.001))(npy_bytes(arr),
+                                                           'pillow')
+    assert out.tolist() == [[0., 0., 0., 2.]]
+    for bad in (0, -1., float('nan'), True, '0.001'):
+        with pytest.raises(ValueError, match='scale must be a positive'):
+            get_decoder(dict(type='depth_npy', scale=bad))(npy_bytes(mm),
+                                                           'pillow')
+
+
+def test_decoder_options_are_checked_when_looked_up():
+    with pytest.raises(TypeError, match=r"takes the options \['scale'\]"):
+        get_decoder(dict(type='depth_npy', scael=0.001))
+    with pytest.raises(TypeError, match="name under 'type'"):
+        get_decoder(dict(scale=0.001))
+    assert decoder_repr(dict(type='depth_npy', scale=0.001)) == \
+        "dict(type='depth_npy', scale=0.001)"
+    assert decoder_repr('binary_png') == "'binary_png'"

@@ -10,6 +10,15 @@ A class subset of the dataset (see
 :class:`~mmvmt.datasets.BaseMultiTaskDataset`) reaches this transform as
 mmseg's ``results['label_map']``, which is applied to the decoded
 ``semseg`` map here, as mmseg's ``LoadAnnotations`` does for its map.
+
+Values are checked here, per task kind of :mod:`mmvmt.tasks`, so bad ground
+truth stops at the file that holds it (not as an ``IndexError`` deep in a
+loss, nor as a silently wrong metric): class ids must lie below the
+dataset's class count (``results['task_num_classes']``) or be the ignore
+value, binary maps must be 0, 1 or ignore, and a decoder's refusal
+(:class:`~mmvmt.fileio.RefusedValues`: a 0/1 saliency export, integer
+depth without a unit) names the dataset option that reads the file as
+meant.
 """
 from typing import Mapping, Optional
 
@@ -18,8 +27,8 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmseg.registry import TRANSFORMS
 
-from ...fileio import get_decoder
-from ...tasks import TaskSpec, get_task
+from ...fileio import DecoderSpec, RefusedValues, decoder_repr, get_decoder
+from ...tasks import BINARY, CLASS, TaskSpec, get_task
 
 __all__ = ['LoadMultiTaskAnnotations', 'apply_label_map']
 
@@ -80,8 +89,12 @@ class LoadMultiTaskAnnotations(BaseTransform):
     - tasks (tuple[str], optional): Tasks to load; absent or empty: nothing
       is loaded.
     - ``<task>_path`` (str): Ground-truth file of each task.
-    - ann_decoders (dict[str, str]): Decoder name of each task (see
-      :data:`mmvmt.fileio.DECODERS`).
+    - ann_decoders (dict[str, str | dict]): Decoder of each task: a name
+      in :data:`mmvmt.fileio.DECODERS` or a dict with the name under
+      ``type`` and the decoder's options.
+    - task_num_classes (dict[str, int], optional): Class count of each
+      class-map task (after a class subset); ids must be below it or the
+      ignore value. Absent for a task: its ids are not range-checked.
     - ori_shape (tuple, optional): Original image size; if present each
       map must have this spatial size.
     - label_map (dict[int, int], optional): mmseg's class-subset map (old
@@ -106,9 +119,10 @@ class LoadMultiTaskAnnotations(BaseTransform):
         KeyError: If a ``<task>_path`` or a decoder of a listed task is
             missing.
         FileNotFoundError: If a ground-truth file does not exist.
-        ValueError: If a file cannot be decoded, or the decoded map has the
-            wrong dtype, channel count or size (the message names the
-            file), or on a bad ``label_map``.
+        ValueError: If a file cannot be decoded or its values are
+            refused, or the decoded map has the wrong dtype, channel count
+            or size, or holds class ids out of range (the message names
+            the file and the values seen), or on a bad ``label_map``.
     """
 
     def __init__(self,
@@ -143,17 +157,22 @@ class LoadMultiTaskAnnotations(BaseTransform):
             path = results[spec.path_key]
             gt = self._load(task, path, decoders[task])
             self._check(spec, gt, path, results.get('ori_shape'))
-            if task == _LABEL_MAP_TASK and results.get(
-                    'label_map') is not None:
+            mapped = (task == _LABEL_MAP_TASK
+                      and results.get('label_map') is not None)
+            if mapped:
                 gt = apply_label_map(gt, results['label_map'],
                                      int(spec.ignore_value))
+            num_classes = (results.get('task_num_classes') or {}).get(task)
+            _check_ids(spec, gt, path, num_classes, mapped)
             results[spec.gt_key] = gt
             if spec.gt_key not in seg_fields:
                 seg_fields.append(spec.gt_key)
         return results
 
-    def _load(self, task: str, path: str, decoder_name: str) -> np.ndarray:
-        decoder = get_decoder(decoder_name)
+    def _load(self, task: str, path: str,
+              decoder_spec: DecoderSpec) -> np.ndarray:
+        decoder = get_decoder(decoder_spec)
+        name = decoder_repr(decoder_spec)
         try:
             content = fileio.get(path, backend_args=self.backend_args)
         except FileNotFoundError:
@@ -164,9 +183,15 @@ class LoadMultiTaskAnnotations(BaseTransform):
                           f'{e}') from e
         try:
             return decoder(content, self.imdecode_backend)
+        except RefusedValues as e:
+            raise ValueError(
+                f'{task} annotation file {path} is refused by decoder '
+                f'{name}: {e}. If the files are meant that way, give the '
+                f'dataset ann_decoders=dict({task}='
+                f'{decoder_repr(e.accepted_by)})') from e
         except Exception as e:
             raise ValueError(f'cannot decode {task} annotation file {path} '
-                             f'with decoder {decoder_name!r}: {e}') from e
+                             f'with decoder {name}: {e}') from e
 
     @staticmethod
     def _check(spec: TaskSpec, gt: np.ndarray, path: str,
@@ -188,3 +213,29 @@ class LoadMultiTaskAnnotations(BaseTransform):
         return (
             f'{self.__class__.__name__}(imdecode_backend='
             f'{self.imdecode_backend!r}, backend_args={self.backend_args})')
+
+
+def _check_ids(spec: TaskSpec, gt: np.ndarray, path: str,
+               num_classes: Optional[int], mapped: bool) -> None:
+    """Ids of a class or binary map: below the class count, or ignore.
+
+    Binary maps have two classes; class maps the count the dataset gives
+    (none given: not checked).
+
+    Raises:
+        ValueError: Naming the file, the ids seen out of range and the
+            valid range.
+    """
+    if spec.kind == BINARY:
+        num_classes = 2
+    if spec.kind not in (CLASS, BINARY) or num_classes is None:
+        return
+    seen = np.flatnonzero(np.bincount(gt.ravel(), minlength=256))
+    bad = seen[(seen >= num_classes) & (seen != spec.ignore_value)]
+    if bad.size:
+        where = ' after the class-subset label_map' if mapped else ''
+        raise ValueError(
+            f'{spec.name} annotation file {path} holds id(s) {bad.tolist()}'
+            f'{where}; valid ids are 0..{num_classes - 1} ({num_classes} '
+            f'classes) and {int(spec.ignore_value)} (ignore). Ids seen: '
+            f'{seen.tolist()}')

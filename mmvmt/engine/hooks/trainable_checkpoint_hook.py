@@ -127,6 +127,7 @@ def check_checkpoint_fits(
         refuse: Called with the message of each misfit; the default raises
             :class:`CheckpointMismatchError`.
     """
+    _check_is_state(checkpoint, path)
     state = runner_checkpoint_state(checkpoint)
     meta: Dict = {}
     if isinstance(checkpoint, dict):
@@ -141,6 +142,23 @@ def check_checkpoint_fits(
         refuse(misfit_message(path, misfit) + '\n' + PARTIAL_LOAD_HINT)
     if trainable_only:
         _check_frozen(model, path, meta, required, refuse)
+
+
+def _check_is_state(checkpoint: Any, path: str) -> None:
+    """A checkpoint is a state dict or a dict with a ``state_dict`` one.
+
+    Raises:
+        CheckpointMismatchError: Otherwise (whatever ``strict`` says:
+            nothing of it can be loaded), naming the file and what it holds.
+    """
+    state = checkpoint
+    if isinstance(checkpoint, dict) and 'state_dict' in checkpoint:
+        state = checkpoint['state_dict']
+    if not isinstance(state, dict):
+        raise CheckpointMismatchError(
+            f'checkpoint {path} holds a {type(state).__name__}, not a state '
+            "dict (a dict of tensors, or a dict with one under "
+            "'state_dict'): it is no model checkpoint")
 
 
 def _init_frozen(model: nn.Module, path: str) -> None:
