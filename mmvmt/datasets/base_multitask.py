@@ -173,8 +173,10 @@ class BaseMultiTaskDataset(BaseSegDataset):
             raise ValueError(
                 f'{self.__class__.__name__}: ann_decoders given for '
                 f'{extra}, which are not loaded (tasks: {list(self.tasks)})')
-        decoders = {t: given.get(t, self.TASK_ANNS[t].decoder)
-                    for t in self.tasks}
+        decoders = {
+            t: given.get(t, self.TASK_ANNS[t].decoder)
+            for t in self.tasks
+        }
         for spec in decoders.values():
             get_decoder(spec)  # unknown names or options fail here
         return decoders

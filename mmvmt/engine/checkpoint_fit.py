@@ -15,6 +15,7 @@ __all__ = [
     'state_fingerprint'
 ]
 
+
 class CheckpointMismatchError(RuntimeError):
     """A checkpoint's weights do not fit the model."""
 

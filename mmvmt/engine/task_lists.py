@@ -97,8 +97,8 @@ def check_config_tasks(cfg: Config, loaders: Sequence[str] = LOADERS) -> None:
                     'with)')
             raise TaskListError(
                 f'{where} ({ds_cfg.get("type")}) loads tasks {list(tasks)} '
-                f'but model.decode_heads has heads for {list(model_tasks)}: '
-                + '; '.join(problems) + '. Fix: give every dataset the '
+                f'but model.decode_heads has heads for {list(model_tasks)}: ' +
+                '; '.join(problems) + '. Fix: give every dataset the '
                 f'tasks of the heads ({where}.tasks={list(model_tasks)}), '
                 'or add/remove decode heads to match the dataset '
                 f'(model.decode_heads keys {list(tasks)})')

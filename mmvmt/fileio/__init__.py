@@ -23,8 +23,8 @@ from .registry import (DECODERS, PREDICTION_WRITERS, DecoderSpec,
 
 __all__ = [
     'DECODERS', 'PREDICTION_WRITERS', 'DecoderSpec', 'RefusedValues',
-    'get_decoder', 'decoder_repr', 'get_prediction_writer',
-    'encode_normals', 'decode_normals', 'write_image', 'write_prediction',
-    'PartObject', 'read_pascal_part_mat', 'write_pascal_part_mat',
-    'read_label_map', 'write_label_map'
+    'get_decoder', 'decoder_repr', 'get_prediction_writer', 'encode_normals',
+    'decode_normals', 'write_image', 'write_prediction', 'PartObject',
+    'read_pascal_part_mat', 'write_pascal_part_mat', 'read_label_map',
+    'write_label_map'
 ]

@@ -173,8 +173,9 @@ def decode_depth_npy(content: bytes,
             f'depth must be metres in a floating dtype, got dtype '
             f'{arr.dtype} ({values}); integer depth needs its unit: for '
             'millimetres scale=0.001', dict(type='depth_npy', scale=0.001))
-    if scale is not None and (isinstance(scale, bool) or not isinstance(
-            scale, (int, float)) or not np.isfinite(scale) or scale <= 0):
+    if scale is not None and (isinstance(scale, bool)
+                              or not isinstance(scale, (int, float))
+                              or not np.isfinite(scale) or scale <= 0):
         raise ValueError(f'scale must be a positive number (metres per '
                          f'stored unit), got {scale!r}')
     depth = arr.astype(np.float64 if scale is not None else np.float32)

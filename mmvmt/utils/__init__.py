@@ -15,6 +15,6 @@ __all__ = [
     'SAFE_CHECKPOINT_GLOBALS', 'allow_runner_checkpoints',
     'AtomicLocalBackend', 'CheckpointReadError', 'ResumePoint',
     'atomic_write_bytes', 'find_resume_checkpoint', 'load_local_checkpoint',
-    'read_checkpoint_meta',
-    'CPUDistributedDataParallel', 'setup_cpu_distributed'
+    'read_checkpoint_meta', 'CPUDistributedDataParallel',
+    'setup_cpu_distributed'
 ]

@@ -8,6 +8,7 @@ import shutil
 import cv2
 import numpy as np
 import pytest
+from PIL import Image
 
 from mmvmt.datasets import NYUDv2MTDataset, PascalContextMTDataset
 from mmvmt.datasets.transforms.loading import LoadMultiTaskAnnotations
@@ -81,13 +82,15 @@ def test_millimetre_depth_is_refused_then_scaled_with_the_option(
     assert depth[0, :3].tolist() == [0., 0., 0.]
 
 
-def test_a_class_id_out_of_range_names_the_file_and_the_range(
-        demo, tmp_path):
+def test_a_class_id_out_of_range_names_the_file_and_the_range(demo, tmp_path):
     root = _copy(demo, 'PASCAL_MT', tmp_path)
     path = osp.join(root, 'semseg', 'VOC12', FIRST_PASCAL + '.png')
-    labels = cv2.imread(path, cv2.IMREAD_UNCHANGED)
+    with Image.open(path) as img:  # a palette png, as VOC's
+        labels, palette = np.array(img), img.getpalette()
     labels[0, :2] = (60, 21)
-    cv2.imwrite(path, labels)
+    out = Image.fromarray(labels, mode='P')
+    out.putpalette(palette)
+    out.save(path)
     with pytest.raises(ValueError) as info:
         _load(PascalContextMTDataset, root, tasks=('semseg', ))
     msg = str(info.value)
@@ -95,9 +98,10 @@ def test_a_class_id_out_of_range_names_the_file_and_the_range(
     assert 'valid ids are 0..20 (21 classes) and 255 (ignore)' in msg
     # A class subset checks against its own count, after the label map:
     # ids the subset maps stay valid, the out-of-range ones are named.
-    with pytest.raises(ValueError,
-                       match=r'\[21, 60\] after the class-subset label_map; '
-                       r'valid ids are 0\.\.1 \(2 classes\)'):
+    with pytest.raises(
+            ValueError,
+            match=r'\[21, 60\] after the class-subset label_map; '
+            r'valid ids are 0\.\.1 \(2 classes\)'):
         _load(
             PascalContextMTDataset,
             root,
@@ -113,8 +117,10 @@ def test_loader_checks_binary_maps_and_given_class_counts(tmp_path):
         edge_path=path,
         ann_decoders=dict(edge='class_png'),
         seg_fields=[])
-    with pytest.raises(ValueError, match=r'holds id\(s\) \[3\]; valid ids '
-                       r'are 0\.\.1 \(2 classes\)'):
+    with pytest.raises(
+            ValueError,
+            match=r'holds id\(s\) \[3\]; valid ids '
+            r'are 0\.\.1 \(2 classes\)'):
         LoadMultiTaskAnnotations()(results)
     for num_classes in (3, 4):
         results = dict(
@@ -124,8 +130,10 @@ def test_loader_checks_binary_maps_and_given_class_counts(tmp_path):
             task_num_classes=dict(human_parts=num_classes),
             seg_fields=[])
         if num_classes == 3:
-            with pytest.raises(ValueError, match=r'\[3\]; valid ids are '
-                               r'0\.\.2 \(3 classes\)'):
+            with pytest.raises(
+                    ValueError,
+                    match=r'\[3\]; valid ids are '
+                    r'0\.\.2 \(3 classes\)'):
                 LoadMultiTaskAnnotations()(results)
         else:
             out = LoadMultiTaskAnnotations()(results)
@@ -134,17 +142,18 @@ def test_loader_checks_binary_maps_and_given_class_counts(tmp_path):
 
 def test_dataset_decoder_options_are_checked_at_build(demo):
     root = osp.join(demo[0], 'NYUD_MT')
-    with pytest.raises(ValueError, match=r"ann_decoders given for \['edge'\]"
-                       r", which are not loaded"):
+    with pytest.raises(
+            ValueError,
+            match=r"ann_decoders given for \['edge'\]"
+            r", which are not loaded"):
         NYUDv2MTDataset(root, tasks=('depth', ), ann_decoders=dict(edge='x'))
     with pytest.raises(KeyError, match="unknown ground-truth decoder 'x'"):
         NYUDv2MTDataset(root, ann_decoders=dict(depth='x'))
     with pytest.raises(TypeError, match=r"takes the options \['scale'\]"):
-        NYUDv2MTDataset(root, ann_decoders=dict(depth=dict(type='depth_npy',
-                                                            unit='mm')))
+        NYUDv2MTDataset(
+            root, ann_decoders=dict(depth=dict(type='depth_npy', unit='mm')))
     ds = NYUDv2MTDataset(
         root, ann_decoders=dict(depth=dict(type='depth_npy', scale=0.001)))
     info = ds.get_data_info(0)
-    assert info['ann_decoders']['depth'] == dict(type='depth_npy',
-                                                 scale=0.001)
+    assert info['ann_decoders']['depth'] == dict(type='depth_npy', scale=0.001)
     assert info['task_num_classes'] == dict(semseg=40)

@@ -9,9 +9,8 @@ import torch
 from mmengine.runner import Runner
 from mmengine.runner import checkpoint as mmengine_checkpoint
 
-from mmvmt.engine.checkpoint_fit import (CheckpointMismatchError,
-                                         find_misfits, misfit_message,
-                                         state_fingerprint)
+from mmvmt.engine.checkpoint_fit import (CheckpointMismatchError, find_misfits,
+                                         misfit_message, state_fingerprint)
 from mmvmt.engine.hooks.trainable_checkpoint_hook import check_checkpoint_fits
 from mmvmt.models.mmseg_compat import (RUNNER_REVISE_KEYS,
                                        runner_checkpoint_path,
@@ -81,9 +80,10 @@ def test_runner_internals_are_as_pinned(tmp_path):
 def test_a_checkpoint_without_a_state_dict_says_what_it_holds():
     model = torch.nn.Linear(2, 1)
     for checkpoint, held in (('hello', 'str'), (dict(state_dict=[1]), 'list')):
-        with pytest.raises(CheckpointMismatchError,
-                           match=f'checkpoint /c.pth holds a {held}, not a '
-                           'state dict'):
-            check_checkpoint_fits(model, checkpoint, '/c.pth',
-                                  refuse=lambda msg: None)
+        with pytest.raises(
+                CheckpointMismatchError,
+                match=f'checkpoint /c.pth holds a {held}, not a '
+                'state dict'):
+            check_checkpoint_fits(
+                model, checkpoint, '/c.pth', refuse=lambda msg: None)
     check_checkpoint_fits(model, dict(state_dict=model.state_dict()), '/c.pth')

@@ -15,21 +15,24 @@ def _cfg(train_tasks, val_tasks=HEADS, heads=HEADS):
     ds = dict(type='PascalContextMTDataset', data_root='d')
     return Config(
         dict(
-            model=dict(decode_heads={t: dict(type='H') for t in heads}),
+            model=dict(decode_heads={t: dict(type='H')
+                                     for t in heads}),
             train_dataloader=dict(
                 dataset=dict(
                     type='RepeatDataset',
                     times=2,
                     dataset=dict(ds, tasks=train_tasks))),
             val_dataloader=dict(dataset=dict(ds, tasks=val_tasks)),
-            test_dataloader=dict(dataset=dict(
-                type='ConcatDataset',
-                datasets=[dict(ds, tasks=HEADS), dict(ds)]))))
+            test_dataloader=dict(
+                dataset=dict(
+                    type='ConcatDataset',
+                    datasets=[dict(ds, tasks=HEADS),
+                              dict(ds)]))))
 
 
 def test_matching_task_lists_pass():
-    check_config_tasks(_cfg(('sal', 'semseg')), ('train_dataloader',
-                                                 'val_dataloader'))
+    check_config_tasks(
+        _cfg(('sal', 'semseg')), ('train_dataloader', 'val_dataloader'))
     # Not multi-task models or datasets: nothing to check.
     check_config_tasks(Config(dict(model=dict(decode_head=dict()))))
     check_config_tasks(
@@ -47,16 +50,16 @@ def test_a_dataset_task_without_a_head_is_an_error():
         'train_dataloader.dataset.dataset (PascalContextMTDataset) loads '
         "tasks ['semseg', 'sal', 'edge'] but model.decode_heads has heads "
         "for ['semseg', 'sal']: ['edge'] have no decode head")
-    assert ("train_dataloader.dataset.dataset.tasks=['semseg', 'sal']"
-            in msg)
+    assert ("train_dataloader.dataset.dataset.tasks=['semseg', 'sal']" in msg)
     assert "model.decode_heads keys ['semseg', 'sal', 'edge']" in msg
 
 
 def test_a_head_without_the_dataset_task_is_an_error():
-    with pytest.raises(TaskListError,
-                       match=r"val_dataloader.dataset \(PascalContextMTDataset"
-                       r"\) loads tasks \['semseg'\] .* the heads of \['sal'\]"
-                       ' get no ground truth'):
+    with pytest.raises(
+            TaskListError,
+            match=r"val_dataloader.dataset \(PascalContextMTDataset"
+            r"\) loads tasks \['semseg'\] .* the heads of \['sal'\]"
+            ' get no ground truth'):
         check_config_tasks(_cfg(HEADS, val_tasks=('semseg', )))
     # A dataset without `tasks` loads its DEFAULT_TASKS.
     with pytest.raises(

@@ -108,11 +108,12 @@ def test_a_01_saliency_export_is_refused_by_the_threshold():
         assert f'only the values {sorted(set(values[0]))}' in str(info.value)
         assert info.value.accepted_by == 'binary_png'
     # The decoder it names reads the map as meant.
-    assert decode('binary_png', png_bytes(np.array(
-        [[0, 1]], np.uint8))).tolist() == [[0, 1]]
+    assert decode('binary_png',
+                  png_bytes(np.array([[0, 1]], np.uint8))).tolist() == [[0, 1]]
     # An all-background map is the same under both readings: accepted.
-    assert decode('binary_png_threshold', png_bytes(np.zeros(
-        (2, 2), np.uint8))).tolist() == [[0, 0], [0, 0]]
+    assert decode('binary_png_threshold',
+                  png_bytes(np.zeros((2, 2), np.uint8))).tolist() == [[0, 0],
+                                                                      [0, 0]]
 
 
 def test_a_0_255_map_is_refused_by_the_binary_reader():
@@ -121,8 +122,7 @@ def test_a_0_255_map_is_refused_by_the_binary_reader():
     with pytest.raises(RefusedValues, match=r'\[0, 255\].*50\.0%') as info:
         decode('binary_png', export)
     assert info.value.accepted_by == 'binary_png_threshold'
-    assert decode('binary_png_threshold',
-                  export).tolist() == [[0, 1, 1, 0]]
+    assert decode('binary_png_threshold', export).tolist() == [[0, 1, 1, 0]]
     out = get_decoder(dict(type='binary_png',
                            allow_no_foreground=True))(export, 'pillow')
     assert out.tolist() == [[0, 255, 255, 0]]
@@ -131,8 +131,9 @@ def test_a_0_255_map_is_refused_by_the_binary_reader():
 def test_integer_depth_needs_a_scale():
     """uint16 millimetres (raw Kinect) must not be read as metres."""
     mm = np.array([[1500, 0, 65535]], np.uint16)
-    with pytest.raises(RefusedValues,
-                       match=r'dtype uint16 \(values 0\.\.65535\)') as info:
+    with pytest.raises(
+            RefusedValues,
+            match=r'dtype uint16 \(values 0\.\.65535\)') as info:
         decode('depth_npy', npy_bytes(mm))
     assert info.value.accepted_by == dict(type='depth_npy', scale=0.001)
     out = get_decoder(dict(type='depth_npy', scale=0.001))(npy_bytes(mm),

@@ -10,13 +10,12 @@ def test_train_refuses_a_dataset_task_without_a_head(tmp_path, pascal_root,
                                                      pretrained):
     work_dir = str(tmp_path)
     config = tiny_config(
-        work_dir,
-        pascal_root,
-        pretrained,
+        work_dir, pascal_root, pretrained,
         **{'train_dataloader.dataset.tasks': (*PASCAL_TASKS, 'edge')})
-    with pytest.raises(TaskListError,
-                       match=r"train_dataloader.dataset .* \['edge'\] have "
-                       'no decode head'):
+    with pytest.raises(
+            TaskListError,
+            match=r"train_dataloader.dataset .* \['edge'\] have "
+            'no decode head'):
         run_main('train', config, '--work-dir', work_dir)
 
 
@@ -24,12 +23,11 @@ def test_test_refuses_a_head_without_the_dataset_task(tmp_path, pascal_root,
                                                       pretrained):
     work_dir = str(tmp_path)
     config = tiny_config(
-        work_dir,
-        pascal_root,
-        pretrained,
+        work_dir, pascal_root, pretrained,
         **{'test_dataloader.dataset.tasks': ('semseg', 'sal')})
-    with pytest.raises(TaskListError,
-                       match=r"test_dataloader.dataset .* the heads of "
-                       r"\['human_parts', 'normals'\] get no ground truth"):
+    with pytest.raises(
+            TaskListError,
+            match=r"test_dataloader.dataset .* the heads of "
+            r"\['human_parts', 'normals'\] get no ground truth"):
         run_main('test', config, str(tmp_path / 'none.pth'), '--work-dir',
                  work_dir)

@@ -139,8 +139,8 @@ def _garbage() -> dict:
         z.writestr('x.txt', 'hi')
     other_zip = buff.getvalue()
     buff = io.BytesIO()
-    torch.save(dict(w=torch.zeros(100)), buff,
-               _use_new_zipfile_serialization=False)
+    torch.save(
+        dict(w=torch.zeros(100)), buff, _use_new_zipfile_serialization=False)
     legacy = buff.getvalue()
     return {
         'text': b'hello this is not a checkpoint',  # KeyError: 101
@@ -170,7 +170,7 @@ class _Exploit:
     """Unpickling it would run a shell command."""
 
     def __reduce__(self):
-        return os.system, ('echo unpickled',)
+        return os.system, ('echo unpickled', )
 
 
 def test_a_malicious_pickle_is_said_to_be_refused(tmp_path):
@@ -187,8 +187,8 @@ def test_a_malicious_pickle_is_said_to_be_refused(tmp_path):
 
 
 def _runner_ckpt(path, it: int, seed: int = 7, mtime: float = None) -> str:
-    torch.save(dict(meta=dict(iter=it, epoch=0, seed=seed), state_dict={}),
-               path)
+    torch.save(
+        dict(meta=dict(iter=it, epoch=0, seed=seed), state_dict={}), path)
     if mtime is not None:
         os.utime(path, (mtime, mtime))
     return str(path)

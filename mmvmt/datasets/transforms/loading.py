@@ -157,8 +157,9 @@ class LoadMultiTaskAnnotations(BaseTransform):
             path = results[spec.path_key]
             gt = self._load(task, path, decoders[task])
             self._check(spec, gt, path, results.get('ori_shape'))
-            mapped = (task == _LABEL_MAP_TASK
-                      and results.get('label_map') is not None)
+            mapped = (
+                task == _LABEL_MAP_TASK
+                and results.get('label_map') is not None)
             if mapped:
                 gt = apply_label_map(gt, results['label_map'],
                                      int(spec.ignore_value))
