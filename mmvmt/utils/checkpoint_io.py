@@ -277,7 +277,8 @@ def find_resume_checkpoint(work_dir: str) -> ResumePoint:
 
     mmengine resumes from the file named in ``<work_dir>/last_checkpoint``
     and starts from scratch when that file is missing. Here the file named
-    there is used when it is a readable runner checkpoint; otherwise
+    there is used when it can be read (whether it fits the model is checked
+    when it is loaded); otherwise
     (``last_checkpoint`` missing, e.g. a kill before the first one was
     written, or naming a missing or unreadable file) the newest complete
     runner checkpoint of ``work_dir`` (latest modification time, then
@@ -297,11 +298,11 @@ def find_resume_checkpoint(work_dir: str) -> ResumePoint:
             target = f.read().strip()
         if '://' in target:  # a remote out_dir: mmengine's loaders read it
             return ResumePoint(target, '', {})
-        try:
-            return ResumePoint(target, '', _resumable_meta(target))
+        try:  # readable is enough: mmengine's resume checks the rest
+            return ResumePoint(target, '', read_checkpoint_meta(target))
         except Exception as err:
-            problem = (f'{last} names {target!r}, which cannot be resumed '
-                       f'from ({type(err).__name__}: {err})')
+            problem = (f'{last} names {target!r}, which cannot be read '
+                       f'({type(err).__name__}: {err})')
     else:
         problem = f'{work_dir} has no last_checkpoint'
     found, skipped = [], []

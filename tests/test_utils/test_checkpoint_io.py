@@ -200,6 +200,11 @@ def test_resume_takes_last_checkpoint_when_it_is_readable(tmp_path):
     (tmp_path / 'last_checkpoint').write_text(first)
     point = find_resume_checkpoint(str(tmp_path))
     assert (point.path, point.note, point.meta['iter']) == (first, '', 2)
+    # Readable is enough (the runner's load checks whether it fits).
+    other = str(tmp_path / 'other.pth')
+    torch.save(dict(state_dict={}), other)
+    (tmp_path / 'last_checkpoint').write_text(other)
+    assert find_resume_checkpoint(str(tmp_path)) == (other, '', {})
 
 
 def test_resume_falls_back_to_the_newest_complete_checkpoint(tmp_path):
@@ -224,7 +229,7 @@ def test_resume_falls_back_to_the_newest_complete_checkpoint(tmp_path):
         (tmp_path / 'last_checkpoint').write_text(target)
         point = find_resume_checkpoint(work)
         assert point.path == newest
-        assert f"names '{target}', which cannot be resumed from" in point.note
+        assert f"names '{target}', which cannot be read" in point.note
 
 
 def test_resume_without_any_complete_checkpoint(tmp_path):
