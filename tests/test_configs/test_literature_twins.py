@@ -132,7 +132,9 @@ PUBLIC = dict(
     clip=5.0,
     drop_path=0.2,
     weight_decay=0.05)
-ITERATIONS = {  # benchmark -> (warm-up, total): 4998 // 32 = 156, 795 // 32 = 24
+#: Benchmark -> (warm-up, total) iterations: 4998 // 32 = 156 and
+#: 795 // 32 = 24 iterations per epoch.
+ITERATIONS = {
     'pascal-context-mt': (3_120, 46_800),
     'nyud-mt': (480, 7_200),
 }
@@ -328,10 +330,12 @@ def _entry(bench: str, family: str) -> Config:
 def test_the_setting_changes_only_its_keys(bench, family, config_copy):
     default = osp.join(config_copy, '_base_', 'literature',
                        f'_default_{bench}_{family}.py')
+    bases = DEFAULT_RUNTIME + [
+        f'../models/{MODEL_BASES[(bench, family)]}',
+        f'../datasets/{DATASET_BASES[bench]}'
+    ]
     with open(default, 'w') as f:
-        f.write(
-            f'_base_ = {DEFAULT_RUNTIME + [f"../models/{MODEL_BASES[(bench, family)]}", f"../datasets/{DATASET_BASES[bench]}"]!r}\n'
-        )  # noqa: E501
+        f.write(f'_base_ = {bases!r}\n')
     changed = _differences(
         _entry(bench, family).to_dict(),
         Config.fromfile(default).to_dict())
