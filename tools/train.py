@@ -5,21 +5,23 @@ checkpoints holding only the trainable weights and ``--partial-load`` to load
 a ``load_from`` checkpoint that does not fit the model on purpose (by default
 such a checkpoint is refused, with the offending keys). ``--resume`` keeps
 the random seed of the resumed run; the log says which seed is used.
+``--amp`` needs CUDA: without it the tool stops with a message (a config
+that enables AMP itself trains in float32 there, with a warning; see
+:mod:`mmvmt.utils.amp`).
 """
 import argparse
-import logging
 import os
 import os.path as osp
 from typing import Optional, Sequence, Tuple
 
 from mmengine.config import Config, DictAction
-from mmengine.logging import print_log
 from mmengine.runner import Runner, find_latest_checkpoint
 from mmseg.registry import RUNNERS
 
 import mmvmt  # noqa: F401  (registers modules, checkpoint compatibility)
 from mmvmt.engine import configure_checkpoint_hook
-from mmvmt.utils import read_checkpoint_meta, setup_cpu_distributed
+from mmvmt.utils import (AmpUnavailableError, configure_amp,
+                         read_checkpoint_meta, setup_cpu_distributed)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -141,19 +143,10 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
 
-    if args.amp:
-        optim_wrapper = cfg.optim_wrapper.type
-        if optim_wrapper == 'AmpOptimWrapper':
-            print_log(
-                'AMP training is already enabled in your config.',
-                logger='current',
-                level=logging.WARNING)
-        else:
-            assert optim_wrapper == 'OptimWrapper', (
-                '`--amp` is only supported when the optimizer wrapper type is '
-                f'`OptimWrapper` but got {optim_wrapper}.')
-            cfg.optim_wrapper.type = 'AmpOptimWrapper'
-            cfg.optim_wrapper.loss_scale = 'dynamic'
+    try:
+        amp_note = configure_amp(cfg, args.amp)
+    except AmpUnavailableError as err:
+        raise SystemExit(f'tools/train.py: {err}') from None
 
     configure_checkpoint_hook(
         cfg,
@@ -169,6 +162,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         runner = RUNNERS.build(cfg)
     runner.logger.info(
         f'random seed: {runner.seed} ({seed_note(cfg, resumed)})')
+    if amp_note is not None:
+        runner.logger.log(amp_note[0], f'precision: {amp_note[1]}')
     runner.train()
 
 

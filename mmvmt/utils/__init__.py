@@ -1,8 +1,9 @@
-"""Utilities: checkpoint loading and atomic writing, DDP on CPU.
+"""Utilities: checkpoint loading and atomic writing, DDP on CPU, AMP.
 
 :mod:`mmvmt.utils.param_count` is not imported here: it imports the models,
 while this package is imported before anything else.
 """
+from .amp import AmpUnavailableError, configure_amp
 from .checkpoint_compat import (SAFE_CHECKPOINT_GLOBALS,
                                 allow_runner_checkpoints)
 from .checkpoint_io import (AtomicLocalBackend, CheckpointReadError,
@@ -11,8 +12,8 @@ from .checkpoint_io import (AtomicLocalBackend, CheckpointReadError,
 from .dist import CPUDistributedDataParallel, setup_cpu_distributed
 
 __all__ = [
-    'SAFE_CHECKPOINT_GLOBALS', 'allow_runner_checkpoints',
-    'AtomicLocalBackend', 'CheckpointReadError', 'atomic_write_bytes',
-    'load_local_checkpoint', 'read_checkpoint_meta',
+    'AmpUnavailableError', 'configure_amp', 'SAFE_CHECKPOINT_GLOBALS',
+    'allow_runner_checkpoints', 'AtomicLocalBackend', 'CheckpointReadError',
+    'atomic_write_bytes', 'load_local_checkpoint', 'read_checkpoint_meta',
     'CPUDistributedDataParallel', 'setup_cpu_distributed'
 ]
