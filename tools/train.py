@@ -8,21 +8,23 @@ the random seed of the resumed run; the log says which seed is used. When
 ``last_checkpoint`` is missing or names a file that cannot be resumed from,
 ``--resume`` continues from the newest complete checkpoint of the work dir
 and the log says which.
+``--amp`` needs CUDA: without it the tool stops with a message (a config
+that enables AMP itself trains in float32 there, with a warning; see
+:mod:`mmvmt.utils.amp`).
 """
 import argparse
-import logging
 import os
 import os.path as osp
 from typing import Optional, Sequence, Tuple
 
 from mmengine.config import Config, DictAction
-from mmengine.logging import print_log
 from mmengine.runner import Runner
 from mmseg.registry import RUNNERS
 
 import mmvmt  # noqa: F401  (registers modules, checkpoint compatibility)
 from mmvmt.engine import check_config_tasks, configure_checkpoint_hook
-from mmvmt.utils import (find_resume_checkpoint, read_checkpoint_meta,
+from mmvmt.utils import (AmpUnavailableError, configure_amp,
+                         find_resume_checkpoint, read_checkpoint_meta,
                          setup_cpu_distributed)
 
 
@@ -173,19 +175,10 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
 
-    if args.amp:
-        optim_wrapper = cfg.optim_wrapper.type
-        if optim_wrapper == 'AmpOptimWrapper':
-            print_log(
-                'AMP training is already enabled in your config.',
-                logger='current',
-                level=logging.WARNING)
-        else:
-            assert optim_wrapper == 'OptimWrapper', (
-                '`--amp` is only supported when the optimizer wrapper type is '
-                f'`OptimWrapper` but got {optim_wrapper}.')
-            cfg.optim_wrapper.type = 'AmpOptimWrapper'
-            cfg.optim_wrapper.loss_scale = 'dynamic'
+    try:
+        amp_note = configure_amp(cfg, args.amp)
+    except AmpUnavailableError as err:
+        raise SystemExit(f'tools/train.py: {err}') from None
 
     configure_checkpoint_hook(
         cfg,
@@ -205,6 +198,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         runner.logger.warning(resume_note)
     runner.logger.info(
         f'random seed: {runner.seed} ({seed_note(cfg, resumed)})')
+    if amp_note is not None:
+        runner.logger.log(amp_note[0], f'precision: {amp_note[1]}')
     runner.train()
 
 

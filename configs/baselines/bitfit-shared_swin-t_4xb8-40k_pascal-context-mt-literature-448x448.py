@@ -1,13 +1,9 @@
-# The literature protocol twin (fixed 448x448 pipeline, reference
-# meters; issue 10) of
+# The literature-setting twin of
 #   bitfit-shared_swin-t_4xb8-40k_pascal-context-mt-448x448.py
-# with only its base swapped for the literature one (dataset or VMT);
+# with the published setting as its one base (configs/_base_/literature/:
+# data protocol, public recipe, literature decoder) instead of the
+# original's model, dataset, runtime and schedule bases;
 # tests/test_configs/test_literature_twins.py checks the rest.
-_base_ = [
-    '../_base_/models/peft_swin-t_pascal-mt.py',
-    '../_base_/datasets/pascal_context_mt_literature.py',
-    '../_base_/default_runtime.py',
-    '../_base_/schedules/schedule_40k_adamw_cosine.py',
-]
+_base_ = ['../_base_/literature/pascal-context-mt_peft.py']
 model = dict(
     backbone=dict(method=dict(type='BitFit', norm_bias=True), per_task=False))

@@ -1,14 +1,10 @@
-# The literature protocol twin (fixed 448x448 pipeline, reference
-# meters; issue 10) of
+# The literature-setting twin of
 #   mtlora-r32_swin-t_4xb8-40k_nyud-mt-448x576.py
-# with only its base swapped for the literature one (dataset or VMT);
+# with the published setting as its one base (configs/_base_/literature/:
+# data protocol, public recipe, literature decoder) instead of the
+# original's model, dataset, runtime and schedule bases;
 # tests/test_configs/test_literature_twins.py checks the rest.
-_base_ = [
-    '../_base_/models/peft_swin-t_nyud-mt.py',
-    '../_base_/datasets/nyud_mt_literature.py',
-    '../_base_/default_runtime.py',
-    '../_base_/schedules/schedule_40k_adamw_cosine.py',
-]
+_base_ = ['../_base_/literature/nyud-mt_peft.py']
 # As the VMT NYUD config: no single-task baseline ships for NYUD.
 default_hooks = dict(checkpoint=dict(save_best='semseg/mIoU', rule='greater'))
 model = dict(

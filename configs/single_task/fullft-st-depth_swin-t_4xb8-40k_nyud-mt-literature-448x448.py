@@ -1,7 +1,6 @@
-# The literature protocol twin (fixed 448x448 pipeline, reference
-# meters; issue 10) of
+# The literature-setting twin of
 #   fullft-st-depth_swin-t_4xb8-40k_nyud-mt-448x576.py
-# with only its base swapped for the literature one (dataset or VMT);
+# with its original's base's literature twin as its base;
 # tests/test_configs/test_literature_twins.py checks the rest.
 _base_ = ['../vmt/vmt_swin-t_4xb8-40k_nyud-mt-literature-448x448.py']
 model = dict(

@@ -1,10 +1,7 @@
-# VMT-Adapter on PASCAL-Context MT under the literature protocol: the
-# fixed 448x448 train/test pipeline and the reference meters of the
-# published PEFT tables. Otherwise identical to
-# vmt_swin-t_4xb8-40k_pascal-context-mt-448x448.py (mmvmt's protocol).
-_base_ = [
-    '../_base_/models/vmt_swin-t_pascal-mt.py',
-    '../_base_/datasets/pascal_context_mt_literature.py',
-    '../_base_/default_runtime.py',
-    '../_base_/schedules/schedule_40k_adamw_cosine.py',
-]
+# The literature-setting twin of
+#   vmt_swin-t_4xb8-40k_pascal-context-mt-448x448.py
+# with the published setting as its one base (configs/_base_/literature/:
+# data protocol, public recipe, literature decoder) instead of the
+# original's model, dataset, runtime and schedule bases;
+# tests/test_configs/test_literature_twins.py checks the rest.
+_base_ = ['../_base_/literature/pascal-context-mt.py']

@@ -2,10 +2,10 @@
 from .bce_loss import (BalancedBCELoss, WeightedBCELoss,
                        weighted_bce_with_logits)
 from .l1_loss import DepthL1Loss, NormalsL1Loss
-from .utils import BaseTaskLoss, masked_mean, match_target
+from .utils import BaseTaskLoss, as_float32, masked_mean, match_target
 
 __all__ = [
     'BalancedBCELoss', 'WeightedBCELoss', 'weighted_bce_with_logits',
     'NormalsL1Loss', 'DepthL1Loss', 'BaseTaskLoss', 'masked_mean',
-    'match_target'
+    'match_target', 'as_float32'
 ]

@@ -5,7 +5,8 @@ Both follow the public multi-task references (ASTMT / MTI-Net
 positive pixels are weighted by ``w`` and negative pixels by ``1 - w``. They
 compute from logits with ``binary_cross_entropy_with_logits`` (numerically
 stable) and average over the valid pixels (the references divide by all
-pixels, which only differs when pixels are ignored).
+pixels, which only differs when pixels are ignored). Both compute in
+float32 for any prediction dtype (see :mod:`.utils`).
 """
 from typing import Optional, Tuple, Union
 
@@ -15,7 +16,7 @@ from mmseg.registry import MODELS
 from torch import Tensor
 
 from ...tasks import BINARY
-from .utils import BaseTaskLoss, masked_mean, match_target
+from .utils import BaseTaskLoss, as_float32, masked_mean, match_target
 
 __all__ = ['weighted_bce_with_logits', 'BalancedBCELoss', 'WeightedBCELoss']
 
@@ -39,8 +40,10 @@ def weighted_bce_with_logits(pred: Tensor,
         weight: Optional ``(N, 1, H, W)`` per-pixel weights.
 
     Returns:
-        Tensor: Scalar loss (zero with a gradient path if nothing is valid).
+        Tensor: Scalar float32 loss (zero with a gradient path if nothing is
+        valid), computed in float32 whatever the dtype of ``pred``.
     """
+    pred = as_float32(pred)
     labels = ((target >= 0.5) & valid).to(pred.dtype)
     class_weight = labels * pos_weight + (1 - labels) * (1 - pos_weight)
     loss = F.binary_cross_entropy_with_logits(
@@ -68,6 +71,8 @@ class BalancedBCELoss(_BinaryTaskLoss):
 
     The positive weight is ``w = num_neg / num_valid`` counted over the valid
     pixels of the whole batch, so the rarer class gets the larger weight.
+    The counts and ``w`` are float32 whatever the logits' dtype: a float16
+    count overflows above 65,504 pixels (inf weight, NaN loss).
 
     Args:
         ignore_index: Overrides the task's ignore value in its validity rule.
@@ -105,7 +110,9 @@ class BalancedBCELoss(_BinaryTaskLoss):
         with torch.no_grad():
             num_valid = valid.sum()
             num_neg = (valid & (target < 0.5)).sum()
-            pos_weight = num_neg.to(pred.dtype) / num_valid.clamp(min=1)
+            pos_weight = (
+                num_neg.to(torch.float32) /
+                num_valid.clamp(min=1).to(torch.float32))
         return self.loss_weight * weighted_bce_with_logits(
             pred, target, valid, pos_weight, weight)
 

@@ -13,7 +13,7 @@ from mmseg.registry import MODELS
 from torch import Tensor
 
 from ...tasks import DEPTH, NORMALS
-from .utils import BaseTaskLoss, masked_mean, match_target
+from .utils import BaseTaskLoss, as_float32, masked_mean, match_target
 
 __all__ = ['NormalsL1Loss', 'DepthL1Loss']
 
@@ -60,7 +60,7 @@ class NormalsL1Loss(BaseTaskLoss):
                              f'channels, got {pred.shape[1]}')
         valid = self.valid_mask(target)
         target = target.masked_fill(~valid, 0)
-        loss = (F.normalize(pred, p=2, dim=1) - target).abs()
+        loss = (F.normalize(as_float32(pred), p=2, dim=1) - target).abs()
         return self.loss_weight * masked_mean(loss, valid, weight)
 
 
@@ -103,5 +103,5 @@ class DepthL1Loss(BaseTaskLoss):
         """
         target = match_target(pred, target, type(self).__name__)
         valid = self.valid_mask(target)
-        loss = (pred - target.masked_fill(~valid, 0)).abs()
+        loss = (as_float32(pred) - target.masked_fill(~valid, 0)).abs()
         return self.loss_weight * masked_mean(loss, valid, weight)

@@ -1,4 +1,13 @@
-"""Shared pieces of the dense task losses: validity, shapes, masked means."""
+"""Shared pieces of the dense task losses: validity, shapes, masked means.
+
+Precision: every loss computes in float32 whatever the prediction's dtype.
+Under CUDA autocast the heads emit float16 logits, and float16 cannot hold a
+pixel count, a sum over pixels or a normaliser above 65,504 (a 448x448 map
+has 200,704 pixels): casting one of those to the logits' dtype gives inf and
+a NaN loss. :func:`as_float32` casts the prediction once at the top of each
+loss (gradients flow back in the prediction's dtype); :func:`masked_mean`
+sums and counts in float32.
+"""
 import dataclasses
 from typing import Optional, Tuple
 
@@ -8,7 +17,7 @@ from torch import Tensor
 
 from ...tasks import get_task
 
-__all__ = ['BaseTaskLoss', 'match_target', 'masked_mean']
+__all__ = ['BaseTaskLoss', 'match_target', 'masked_mean', 'as_float32']
 
 
 class BaseTaskLoss(nn.Module):
@@ -103,6 +112,18 @@ def match_target(pred: Tensor, target: Tensor, loss: str) -> Tensor:
     return target
 
 
+def as_float32(pred: Tensor) -> Tensor:
+    """``pred`` in float32 (a no-op for float32 and float64 inputs).
+
+    Half-precision predictions (float16 under CUDA autocast, bfloat16) are
+    cast up so that the loss, its per-pixel weights and its sums are
+    computed in float32; the gradient reaches ``pred`` in its own dtype.
+    """
+    if pred.dtype in (torch.float16, torch.bfloat16):
+        return pred.float()
+    return pred
+
+
 def masked_mean(loss: Tensor,
                 valid: Tensor,
                 weight: Optional[Tensor] = None) -> Tensor:
@@ -110,7 +131,8 @@ def masked_mean(loss: Tensor,
 
     Invalid elements contribute exactly zero; when nothing is valid the result
     is a zero that still depends on ``loss`` (so ``backward`` works and every
-    gradient is finite).
+    gradient is finite). The weighting, the sum and the count are computed
+    in float32 (a half-precision ``loss`` or ``weight`` is cast up first).
 
     Args:
         loss: ``(N, C, H, W)`` element-wise loss, finite everywhere.
@@ -120,8 +142,9 @@ def masked_mean(loss: Tensor,
     Returns:
         Tensor: Scalar mean over the valid elements.
     """
+    loss = as_float32(loss)
     valid = valid.expand_as(loss)
     if weight is not None:
-        loss = loss * weight
+        loss = loss * as_float32(weight)
     loss = torch.where(valid, loss, loss.new_zeros(()))
-    return loss.sum() / valid.sum().clamp(min=1)
+    return loss.sum() / valid.sum().clamp(min=1).to(loss.dtype)

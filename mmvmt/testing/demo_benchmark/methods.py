@@ -59,7 +59,8 @@ _ROWS = (
     ('lora-r4-shared', 'baselines', 'LoRA (r=4)'),
     ('adapter-shared', 'baselines', 'Adapter (Houlsby)'),
     ('mtlora-r16', 'baselines', 'MTLoRA (r=16)'),
-    ('polyhistor-lite', 'baselines', 'Polyhistor-Lite'),
+    ('polyhistor-lite', 'baselines',
+     'Polyhistor-Lite-style (our reading, unverified)'),
     ('vmt', 'vmt', 'VMT-Adapter'),
     ('vmt-lite', 'vmt', 'VMT-Adapter-Lite'),
 )
