@@ -20,7 +20,7 @@ model whose frozen backbone differs (a random one: no pretrained
 meaningless numbers.
 """
 import logging
-from typing import Any, Callable, Dict, Optional, Set
+from typing import Any, Callable, Dict, Iterable, Optional, Set
 
 import torch.nn as nn
 from mmengine.config import Config
@@ -31,6 +31,7 @@ from mmseg.registry import HOOKS
 
 from ...models.mmseg_compat import (runner_checkpoint_path,
                                     runner_checkpoint_state)
+from ...models.segmentors.frozen_tasks import starting_task_keys
 from ..checkpoint_fit import (CheckpointMismatchError, find_misfits,
                               misfit_message, state_fingerprint)
 
@@ -110,7 +111,8 @@ def check_checkpoint_fits(
         model: nn.Module,
         checkpoint: Any,
         path: str,
-        refuse: Callable[[str], None] = _raise_mismatch) -> None:
+        refuse: Callable[[str], None] = _raise_mismatch,
+        may_lack: Optional[Iterable[str]] = None) -> None:
     """Refuse a checkpoint that does not fit ``model``, before loading it.
 
     Every model key must be present (for a trainable-only checkpoint: every
@@ -120,27 +122,47 @@ def check_checkpoint_fits(
     same frozen weights (SHA-256 stored in its meta). The runner's
     :class:`TrainableCheckpointHook` and ``mmvmt.apis`` both use this.
 
+    Adding tasks (``docs/design.md`` section 3.1): an initialised model with
+    ``frozen_tasks`` (training, ``load_from`` the trained model) accepts a
+    checkpoint that lacks every entry of a task it trains; that task keeps
+    its initialisation, which is logged.
+
     Args:
         model: The (unwrapped) model.
         checkpoint: The loaded checkpoint.
         path: Its file, for messages.
         refuse: Called with the message of each misfit; the default raises
             :class:`CheckpointMismatchError`.
+        may_lack: Model keys the checkpoint may lack (the caller fills
+            them, e.g. from task packs). None: only the rule above.
     """
     state = runner_checkpoint_state(checkpoint)
     meta: Dict = {}
     if isinstance(checkpoint, dict):
         meta = checkpoint.get('meta', None) or {}
     trainable_only = meta.get(TRAINABLE_ONLY_META_KEY, False)
-    required = None
+    absent = set(may_lack or ())
+    starting = starting_task_keys(model, state)
+    for keys in starting.values():
+        absent.update(keys)
+    trainable = required = None
     if trainable_only:
         _init_frozen(model, path)
-        required = trainable_state_keys(model)
+        trainable = required = trainable_state_keys(model)
+    if absent:
+        required = set(model.state_dict() if required is None else required)
+        required -= absent
+    if starting:
+        print_log(
+            f'{path} holds no entry of task(s) {sorted(starting)}, which '
+            'this model adds to the tasks of the checkpoint: they start '
+            'from their initialisation (docs/design.md section 3.1).',
+            logger='current')
     misfit = find_misfits(model.state_dict(), state, required)
     if misfit:
         refuse(misfit_message(path, misfit) + '\n' + PARTIAL_LOAD_HINT)
     if trainable_only:
-        _check_frozen(model, path, meta, required, refuse)
+        _check_frozen(model, path, meta, trainable, refuse)
 
 
 def _init_frozen(model: nn.Module, path: str) -> None:
