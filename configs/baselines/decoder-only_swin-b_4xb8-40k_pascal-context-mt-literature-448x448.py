@@ -1,6 +1,8 @@
-# The literature protocol twin of decoder-only_swin-b_4xb8-40k_pascal-context-mt-448x448.py:
-# built on the Swin-T literature twin; tests/test_configs/
-# test_literature_twins.py checks the rest.
+# The literature protocol twin (fixed 448x448 pipeline, reference
+# meters) of
+#   decoder-only_swin-b_4xb8-40k_pascal-context-mt-448x448.py
+# built on the Swin-T literature twin;
+# tests/test_configs/test_literature_twins.py checks the rest.
 _base_ = [
     './decoder-only_swin-t_4xb8-40k_pascal-context-mt-literature-448x448.py',
     '../_base_/models/swin-b.py',

@@ -1,7 +1,8 @@
 # The literature protocol twin (fixed 448x448 pipeline, reference
-# meters) of vmt_swin-s_4xb8-40k_pascal-context-mt-448x448.py: built on the Swin-T
-# literature twin; tests/test_configs/test_literature_twins.py
-# checks the rest.
+# meters) of
+#   vmt_swin-s_4xb8-40k_pascal-context-mt-448x448.py
+# built on the Swin-T literature twin;
+# tests/test_configs/test_literature_twins.py checks the rest.
 _base_ = [
     './vmt_swin-t_4xb8-40k_pascal-context-mt-literature-448x448.py',
     '../_base_/models/swin-s.py',

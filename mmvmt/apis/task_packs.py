@@ -43,8 +43,7 @@ from mmseg.registry import MODELS
 from ..engine.checkpoint_fit import (CheckpointMismatchError, find_misfits,
                                      misfit_message, state_fingerprint)
 from ..engine.hooks.trainable_checkpoint_hook import check_checkpoint_fits
-from ..models.segmentors.frozen_tasks import (shared_state_keys,
-                                              task_state_keys)
+from ..models.segmentors.frozen_tasks import shared_state_keys, task_state_keys
 from ..utils.checkpoint_io import atomic_write_bytes
 from ..version import __version__
 from .inferencer import resolve_config
@@ -186,7 +185,8 @@ def save_task_pack(model: nn.Module,
     torch.save(pack, buffer)
     try:
         torch.load(
-            io.BytesIO(buffer.getvalue()), map_location='cpu',
+            io.BytesIO(buffer.getvalue()),
+            map_location='cpu',
             weights_only=True)
     except Exception as err:
         raise ValueError(f'task pack of {task!r} for {path} cannot be loaded '

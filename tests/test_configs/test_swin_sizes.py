@@ -22,7 +22,9 @@ SWINS = {
 NUM_TASKS = 4
 
 
-def vmt_added(swin: str, lite: bool, tasks: int = NUM_TASKS,
+def vmt_added(swin: str,
+              lite: bool,
+              tasks: int = NUM_TASKS,
               r: int = 16) -> int:
     """Backbone additions of VMT(-Lite): per block ``d k + k`` (down),
     ``k d + d`` (up; Lite: ``d`` bias + 1 scale), ``2 T k`` (extraction),
@@ -38,15 +40,18 @@ def vmt_added(swin: str, lite: bool, tasks: int = NUM_TASKS,
     return total
 
 
-def mtlora_trainable(swin: str, r: int = 16, r_t: int = 4,
-                     tasks: int = NUM_TASKS, w: int = 7) -> int:
+def mtlora_trainable(swin: str,
+                     r: int = 16,
+                     r_t: int = 4,
+                     tasks: int = NUM_TASKS,
+                     w: int = 7) -> int:
     """MTLoRA's closed form (mmvmt/models/peft/mtlora.py)."""
     embed, depths, heads = SWINS[swin]
     widths = [embed * 2**i for i in range(4)]
     s = sum(d * w_ for d, w_ in zip(depths, widths))
-    unfrozen = (51 * embed + 4 * s + (2 * w - 1)**2 *
-                sum(d * h for d, h in zip(depths, heads)) + 8 * sum(
-                    d * d + d for d in widths[:3]))
+    unfrozen = (51 * embed + 4 * s +
+                (2 * w - 1)**2 * sum(d * h for d, h in zip(depths, heads)) +
+                8 * sum(d * d + d for d in widths[:3]))
     return 16 * r * s + 12 * r_t * tasks * sum(widths) + unfrozen
 
 
@@ -60,8 +65,9 @@ def test_closed_forms_give_the_swin_t_figures():
     assert vmt_added('swin-t', lite=False) == 287988
     assert vmt_added('swin-t', lite=True) == 153216
     assert mtlora_trainable('swin-t') == 3006522
-    assert vmt_added('swin-t', False, tasks=5) - vmt_added(
-        'swin-t', False) == 552 + 2880  # one more task
+    assert vmt_added(
+        'swin-t', False, tasks=5) - vmt_added(
+            'swin-t', False) == 552 + 2880  # one more task
 
 
 @pytest.mark.parametrize('swin', ['swin-s', 'swin-b'])
@@ -82,8 +88,8 @@ def test_metafile_counts_are_the_closed_forms(swin):
         heads = decoder['Trainable Parameters']
         assert vmt[f'vmt_{swin}{suffix}']['Trainable Parameters'] == (
             heads + vmt_added(swin, False))
-        assert mtlora['Trainable Parameters'] == (heads +
-                                                  mtlora_trainable(swin))
+        assert mtlora['Trainable Parameters'] == (
+            heads + mtlora_trainable(swin))
 
 
 @pytest.mark.parametrize('swin', ['swin-s', 'swin-b'])
@@ -97,8 +103,10 @@ def test_configs_load_mmsegs_checkpoint(swin):
     name = {'swin-s': 'small', 'swin-b': 'base'}[swin]
     assert backbone.init_cfg.checkpoint == (
         'https://download.openmmlab.com/mmsegmentation/v0.5/pretrain/swin/'
-        f'swin_{name}_patch4_window7_224_20220317-' +
-        {'swin-s': '7ba6d6dd', 'swin-b': 'e9b98025'}[swin] + '.pth')
+        f'swin_{name}_patch4_window7_224_20220317-' + {
+            'swin-s': '7ba6d6dd',
+            'swin-b': 'e9b98025'
+        }[swin] + '.pth')
     widths = [embed * 2**i for i in range(4)]
     assert all(head.in_channels == widths
                for head in cfg.model.decode_heads.values())

@@ -35,8 +35,9 @@ def perturb_(model, seed=0, std=0.2):
         for name, value in model.state_dict().items():
             if value.is_floating_point():
                 noise = torch.randn(value.shape, generator=gen) * std
-                value.copy_(value.abs() + 0.1 if name.endswith('running_var')
-                            else value + noise)
+                value.copy_(value.abs() +
+                            0.1 if name.endswith('running_var') else value +
+                            noise)
 
 
 def trained_base(lite=False, tasks=BASE):
@@ -73,8 +74,7 @@ def logits(model, tasks):
 
 
 @pytest.mark.parametrize('lite', [False, True], ids=['vmt', 'lite'])
-@pytest.mark.parametrize('base_tasks', [('semseg', ), BASE],
-                         ids=['T1', 'T2'])
+@pytest.mark.parametrize('base_tasks', [('semseg', ), BASE], ids=['T1', 'T2'])
 def test_old_tasks_are_bit_identical(lite, base_tasks):
     base = trained_base(lite, base_tasks)
     model = extended(base, ('sal', 'depth'), lite=lite).eval()
@@ -95,8 +95,7 @@ def test_old_tasks_are_bit_identical(lite, base_tasks):
         key = f'pred_{task}'
         assert all(
             torch.equal(getattr(p, key).data,
-                        getattr(r, key).data)
-            for p, r in zip(pred, ref_pred))
+                        getattr(r, key).data) for p, r in zip(pred, ref_pred))
 
 
 def test_new_task_starts_at_the_generic_feature():
@@ -175,9 +174,9 @@ def test_added_tasks_are_independent_of_each_other():
     for block in (b for s in one.backbone.stages for b in s.blocks):
         perturb_(block.adapter.added_extraction, seed=5)
     state = one.state_dict()
-    two.load_state_dict(
-        {k: state[k]
-         for k in task_state_keys(one, 'sal')}, strict=False)
+    two.load_state_dict({k: state[k]
+                         for k in task_state_keys(one, 'sal')},
+                        strict=False)
     one.eval(), two.eval()
     assert torch.equal(
         logits(one, ['sal'])['sal'],
@@ -204,8 +203,9 @@ def test_base_checkpoint_refused_outside_training():
     """Only an initialised (training) model starts new tasks from init."""
     base = trained_base()
     model = build(BASE + ('sal', ), frozen_tasks=BASE)
-    with pytest.raises(CheckpointMismatchError,
-                       match='missing key.*added_extraction.sal'):
+    with pytest.raises(
+            CheckpointMismatchError,
+            match='missing key.*added_extraction.sal'):
         check_checkpoint_fits(model, dict(state_dict=base.state_dict()), 'b')
     # a partially present new task is a misfit, initialised or not
     model.init_weights()
@@ -230,8 +230,9 @@ def test_adding_again_keeps_the_first_base():
     before, after = logits(first, tasks), logits(second, tasks)
     for task in tasks:
         assert torch.equal(before[task], after[task]), task
-    assert {n for n, p in second.named_parameters() if p.requires_grad
-            } == set(task_state_keys(second, 'depth')) & set(
+    assert {n
+            for n, p in second.named_parameters()
+            if p.requires_grad} == set(task_state_keys(second, 'depth')) & set(
                 dict(second.named_parameters()))
 
 
@@ -286,5 +287,7 @@ def test_extraction_rows_follow_the_task_table():
     got, want = logits(shuffled.eval(), tasks), logits(model, tasks)
     for task in tasks:
         assert torch.equal(got[task], want[task]), task
-    frozen = build(tasks + ('depth', ), frozen_tasks=('normals', 'semseg', 'sal', 'human_parts'))
+    frozen = build(
+        tasks + ('depth', ),
+        frozen_tasks=('normals', 'semseg', 'sal', 'human_parts'))
     assert frozen.backbone.base_tasks == tasks

@@ -8,9 +8,10 @@ writes holds the old tasks' entries unchanged.
 import os.path as osp
 
 import torch
+from mmengine.config import Config
 from mmseg.registry import MODELS
 from tiny_models import tiny_model_cfg
-from tool_runs import run_main, tiny_config
+from tool_runs import DEMO_CONFIG, run_main, tiny_config
 
 from mmvmt.models.segmentors.frozen_tasks import task_state_keys
 
@@ -20,8 +21,12 @@ ITERS = 2
 
 def test_train_adds_a_task_and_keeps_the_old_ones(tmp_path, pascal_root,
                                                   pretrained):
+    # semseg over the demo set's classes (the loader maps other ids)
+    classes = Config.fromfile(DEMO_CONFIG).num_semseg_classes
+    model_cfg = tiny_model_cfg(BASE, checkpoint=pretrained)
+    model_cfg['decode_heads']['semseg']['num_classes'] = classes
     torch.manual_seed(0)
-    base = MODELS.build(tiny_model_cfg(BASE, checkpoint=pretrained))
+    base = MODELS.build(model_cfg)
     base.init_weights()
     with torch.no_grad():  # a "trained" base: adapters and heads moved
         for name, param in base.named_parameters():
@@ -38,7 +43,14 @@ def test_train_adds_a_task_and_keeps_the_old_ones(tmp_path, pascal_root,
         iters=ITERS,
         model_tasks=BASE + ('sal', ),
         load_from=base_ckpt,
-        **{'model.frozen_tasks': BASE})
+        val_cfg=None,  # no validation: not what this test is about
+        val_dataloader=None,
+        val_evaluator=None,
+        **{
+            'model.frozen_tasks': BASE,
+            'model.decode_heads.semseg.num_classes': classes,
+            'train_dataloader.dataset.tasks': BASE + ('sal', )
+        })
     run_main('train', config, '--work-dir', work_dir)
     trained = torch.load(
         osp.join(work_dir, f'iter_{ITERS}.pth'),
@@ -47,6 +59,8 @@ def test_train_adds_a_task_and_keeps_the_old_ones(tmp_path, pascal_root,
     ref = base.state_dict()
     for key in ref:
         assert torch.equal(trained[key], ref[key]), key
-    model = MODELS.build(tiny_model_cfg(BASE + ('sal', )))
-    new = set(task_state_keys(model, 'sal'))
+    added = Config.fromfile(config).model
+    added.backbone.init_cfg = None
+    new = set(task_state_keys(MODELS.build(added), 'sal'))
+    assert any('added_extraction.sal' in k for k in new)
     assert set(trained) == set(ref) | new

@@ -486,9 +486,9 @@ def _add_ratios(results: List[dict], references: Sequence[str]) -> None:
     for ref in references:
         for res in results:
             base = [
-                r for r in results if r['method'] == ref
-                and r['tasks'] == res['tasks'] and r['backbone'] == res[
-                    'backbone']
+                r for r in results
+                if r['method'] == ref and r['tasks'] == res['tasks']
+                and r['backbone'] == res['backbone']
             ]
             if not base:
                 continue

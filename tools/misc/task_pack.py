@@ -58,7 +58,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     comp.add_argument(
         '--out', required=True, help='composed checkpoint to write')
     comp.add_argument(
-        '--out-config', help='composed config to write (default: the '
+        '--out-config',
+        help='composed config to write (default: the '
         'checkpoint path with .py)')
     return parser.parse_args(argv)
 

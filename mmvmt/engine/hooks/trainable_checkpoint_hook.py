@@ -107,12 +107,11 @@ def _raise_mismatch(message: str) -> None:
     raise CheckpointMismatchError(message)
 
 
-def check_checkpoint_fits(
-        model: nn.Module,
-        checkpoint: Any,
-        path: str,
-        refuse: Callable[[str], None] = _raise_mismatch,
-        may_lack: Optional[Iterable[str]] = None) -> None:
+def check_checkpoint_fits(model: nn.Module,
+                          checkpoint: Any,
+                          path: str,
+                          refuse: Callable[[str], None] = _raise_mismatch,
+                          may_lack: Optional[Iterable[str]] = None) -> None:
     """Refuse a checkpoint that does not fit ``model``, before loading it.
 
     Every model key must be present (for a trainable-only checkpoint: every

@@ -136,7 +136,8 @@ class VMTAdapter(BaseModule):
         self.extraction = self._build_extraction(extraction_cfg, num_tasks)
         self.added_tasks = tuple(added_tasks)
         self.added_extraction = nn.ModuleDict({
-            task: self._build_extraction(extraction_cfg, 1)
+            task:
+            self._build_extraction(extraction_cfg, 1)
             for task in self.added_tasks
         })
         self.init_weights()

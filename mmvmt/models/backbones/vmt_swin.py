@@ -33,11 +33,13 @@ __all__ = ['VMTSwinTransformer']
 #: Name fragments of the parameters added on top of the pretrained Swin.
 ADAPTER_KEY = '.adapter.'
 TASK_NORMS_KEY = 'task_norms.'
-#: Name fragment of an added task's extraction: ``<ADDED_EXTRACTION_KEY><task>.``
+#: Name fragment of an added task's extraction (followed by ``<task>.``).
 ADDED_EXTRACTION_KEY = f'{ADAPTER_KEY}added_extraction.'
 #: Tasks of a backbone built without ``tasks`` (outside the segmentor).
 DEFAULT_TASKS = ('semseg', )
 #: Module types whose train mode is stochastic (kept in eval when pretrained).
+#: Spatial shape ``(H, W)`` of a token map.
+HWShape = Tuple[int, int]
 STOCHASTIC_MODULES = (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d,
                       nn.AlphaDropout, DropPath)
 
@@ -423,13 +425,11 @@ class VMTSwinTransformer(SwinTransformer):
         delta = torch.cat(deltas, dim=-1).view(num_tasks, batch * length, -1)
         return torch.baddbmm(
             x.reshape(1, batch * length, dims), delta,
-            weight.expand(num_tasks, -1,
-                          -1)).view(num_tasks, batch, length,
-                                    dims).unbind(0)
+            weight.expand(num_tasks, -1, -1)).view(num_tasks, batch, length,
+                                                   dims).unbind(0)
 
-    def _task_features(self, stage_idx: int, x: Tensor,
-                       hw_shape: Tuple[int, int], deltas: List[Tensor],
-                       weights: List[Tensor],
+    def _task_features(self, stage_idx: int, x: Tensor, hw_shape: HWShape,
+                       deltas: List[Tensor], weights: List[Tensor],
                        added: Dict[str, List[Tensor]]) -> List[Tensor]:
         """Per-task output maps ``Norm_t(x + r_t)`` of one stage, NCHW.
 

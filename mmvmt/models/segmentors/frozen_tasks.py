@@ -171,4 +171,3 @@ def starting_task_keys(model: nn.Module,
         if not any(k in state for k in keys):
             starting[task] = keys
     return starting
-

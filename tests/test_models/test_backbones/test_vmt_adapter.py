@@ -135,8 +135,8 @@ def test_added_tasks_leave_the_base_computation_alone():
         adapter.added_extraction['sal'].gamma.copy_(torch.tensor([[4., 2]]))
         adapter.added_extraction['sal'].beta.copy_(torch.tensor([[1., 0]]))
     names = {n for n, _ in adapter.named_parameters()}
-    assert {'added_extraction.sal.gamma', 'added_extraction.depth.beta'
-            } <= names
+    assert {'added_extraction.sal.gamma',
+            'added_extraction.depth.beta'} <= names
     u = torch.tensor([[[1., 2, 3, 4]]])
     identity = torch.full((1, 1, 4), 10.)
     ref = plain(u, identity)
@@ -147,8 +147,7 @@ def test_added_tasks_leave_the_base_computation_alone():
     assert torch.equal(out.added[0], torch.tensor([[[[5., 0]]]]))
     assert torch.equal(out.added[1], torch.tensor([[[[-0.5, 0]]]]))
     adapter.init_weights()
-    assert torch.equal(adapter.added_extraction['sal'].gamma,
-                       torch.ones(1, 2))
+    assert torch.equal(adapter.added_extraction['sal'].gamma, torch.ones(1, 2))
 
 
 def test_mean_task_state_is_the_task_mean():
