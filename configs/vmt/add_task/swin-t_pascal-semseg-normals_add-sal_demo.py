@@ -14,5 +14,7 @@ model = dict(
 train_dataloader = dict(dataset=dict(tasks=tasks))
 val_dataloader = dict(dataset=dict(tasks=tasks))
 test_dataloader = val_dataloader
-# Step 1's checkpoint (`make demo-add-task` passes the one it trained).
-load_from = 'work_dirs/demo_add_task/semseg-normals/iter_600.pth'
+# Step 1's last checkpoint at the demo schedule's length (`make
+# demo-add-task` passes the one it trained).
+load_from = ('work_dirs/demo_add_task/semseg-normals/'
+             f'iter_{_base_.max_iters}.pth')
