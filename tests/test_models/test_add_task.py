@@ -4,6 +4,7 @@ The old tasks' outputs are bit-identical before and after, training moves
 only the new task's entries, and the configuration errors are named.
 """
 import copy
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -11,9 +12,11 @@ from mmseg.registry import MODELS
 from tiny_models import tiny_model_cfg
 
 from mmvmt.engine.checkpoint_fit import CheckpointMismatchError
-from mmvmt.engine.hooks.trainable_checkpoint_hook import check_checkpoint_fits
+from mmvmt.engine.hooks.trainable_checkpoint_hook import (
+    TrainableCheckpointHook, check_checkpoint_fits)
 from mmvmt.models.segmentors.frozen_tasks import (shared_state_keys,
                                                   task_state_keys)
+from mmvmt.utils.param_count import count_parameters
 
 torch.set_num_threads(1)
 
@@ -126,9 +129,10 @@ def test_new_task_starts_at_the_generic_feature():
         assert torch.equal(a, b)
 
 
-def test_only_the_new_tasks_entries_train():
-    base = trained_base()
-    model = extended(base, ('sal', 'depth'))
+@pytest.mark.parametrize('lite', [False, True], ids=['vmt', 'lite'])
+def test_only_the_new_tasks_entries_train(lite):
+    base = trained_base(lite)
+    model = extended(base, ('sal', 'depth'), lite=lite)
     own = set(task_state_keys(model, 'sal')) | set(
         task_state_keys(model, 'depth'))
     params = dict(model.named_parameters())
@@ -162,6 +166,20 @@ def test_only_the_new_tasks_entries_train():
     assert trainable <= changed  # every new parameter moved
     for key in base.state_dict():
         assert torch.equal(after[key], base.state_dict()[key]), key
+    # the parameter groups count the new extraction as extraction
+    counts = count_parameters(model)
+    assert counts['backbone.extraction']['trainable'] == sum(
+        p.numel() for n, p in params.items()
+        if 'added_extraction' in n and p.requires_grad)
+    assert counts['backbone.adapters']['trainable'] == 0
+
+
+def test_trainable_only_saving_is_refused_with_frozen_tasks():
+    model = extended(trained_base())
+    runner = SimpleNamespace(model=model)
+    TrainableCheckpointHook(trainable_only=False).before_train(runner)
+    with pytest.raises(ValueError, match='task pack'):
+        TrainableCheckpointHook(trainable_only=True).before_train(runner)
 
 
 def test_added_tasks_are_independent_of_each_other():

@@ -286,6 +286,27 @@ class TrainableCheckpointHook(Hook):
             runner_checkpoint_path(runner) or '(checkpoint)',
             refuse=self._refuse)
 
+    def before_train(self, runner) -> None:
+        """Refuse trainable-only saving where it could not be loaded back.
+
+        With ``frozen_tasks`` (adding tasks to a trained model) the frozen
+        part holds the trained tasks' weights, which the pretrained
+        ``init_cfg`` does not restore, so such checkpoints would be refused
+        on every load.
+
+        Raises:
+            ValueError: With ``trainable_only`` and frozen tasks.
+        """
+        frozen = getattr(self._model(runner), 'frozen_tasks', ())
+        if self.trainable_only and frozen:
+            raise ValueError(
+                'trainable-only checkpoints (--adapter-only) cannot be '
+                f'loaded back when model.frozen_tasks={list(frozen)}: the '
+                "frozen part holds the trained tasks' weights, which the "
+                'pretrained init_cfg does not restore. Save full checkpoints '
+                'and ship the new task as a task pack '
+                '(tools/misc/task_pack.py export)')
+
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         """Drop frozen entries; store their checksum in ``meta``."""
         if not self.trainable_only:
