@@ -17,7 +17,7 @@ per stage (see :class:`~mmvmt.models.backbones.VMTSwinTransformer`).
 Tasks added to a trained model (``added_tasks``) each get their own
 one-task extraction; ``e_bar`` stays the mean over the ``num_tasks`` base
 tasks, so the task-generic update and the base tasks' deviations are
-computed exactly as without them (``docs/design.md`` section 3).
+computed exactly as without them (``docs/design.md`` section 3.1).
 """
 import math
 from typing import NamedTuple, Optional, Sequence, Tuple, Union

@@ -37,9 +37,9 @@ TASK_NORMS_KEY = 'task_norms.'
 ADDED_EXTRACTION_KEY = f'{ADAPTER_KEY}added_extraction.'
 #: Tasks of a backbone built without ``tasks`` (outside the segmentor).
 DEFAULT_TASKS = ('semseg', )
-#: Module types whose train mode is stochastic (kept in eval when pretrained).
 #: Spatial shape ``(H, W)`` of a token map.
 HWShape = Tuple[int, int]
+#: Module types whose train mode is stochastic (kept in eval when pretrained).
 STOCHASTIC_MODULES = (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d,
                       nn.AlphaDropout, DropPath)
 
@@ -391,7 +391,7 @@ class VMTSwinTransformer(SwinTransformer):
     # forward
     @staticmethod
     def _block_forward(block: nn.Module, x: Tensor,
-                       hw_shape: Tuple[int, int]) -> AdapterOutput:
+                       hw_shape: HWShape) -> AdapterOutput:
         """mmseg ``SwinBlock.forward`` with the adapter beside the MLP.
 
         Returns:
