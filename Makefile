@@ -9,7 +9,8 @@ PYTEST_ARGS ?=
 TEST_WORKERS ?= 2
 LINT_PATHS ?= mmvmt tools tests configs demo setup.py
 
-.PHONY: install demo demo-data pretrain-demo demo-benchmark test lint clean-demo
+.PHONY: install demo demo-data demo-add-task pretrain-demo demo-benchmark test lint \
+	clean-demo
 
 install:
 	bash tools/install/install.sh
@@ -21,6 +22,32 @@ demo: demo-data
 	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(PY) tools/train.py configs/vmt/swin-t_pascal_demo.py --work-dir $(WORKDIR)
 	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(PY) tools/test.py configs/vmt/swin-t_pascal_demo.py $(WORKDIR)/iter_$$($(PY) -c "from mmengine.config import Config; print(Config.fromfile('configs/vmt/swin-t_pascal_demo.py').train_cfg.max_iters)").pth --work-dir $(WORKDIR) --out $(WORKDIR)/predictions
 	@echo "demo predictions and metrics.json are in $(WORKDIR)/predictions"
+
+# Adding a task to a trained model (README "Add a task"): train semseg +
+# normals, add saliency with the two trained tasks frozen, export saliency as
+# a task pack and compose it onto the first model; the old tasks' metrics and
+# predictions must come out identical (compare_test_runs.py exits 1
+# otherwise). ADD_TASK_ARGS go to both trainings (e.g. shorter runs:
+# "train_cfg.max_iters=200").
+ADD_TASK_DIR  ?= work_dirs/demo_add_task
+ADD_TASK_ARGS ?=
+ADD_TASK_BASE := configs/vmt/add_task/swin-t_pascal-semseg-normals_demo.py
+ADD_TASK_NEW  := configs/vmt/add_task/swin-t_pascal-semseg-normals_add-sal_demo.py
+RUN_PY        := PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(PY)
+BASE_DIR      := $(ADD_TASK_DIR)/semseg-normals
+NEW_DIR       := $(ADD_TASK_DIR)/add-sal
+demo-add-task: demo-data
+	$(RUN_PY) tools/train.py $(ADD_TASK_BASE) --work-dir $(BASE_DIR) $(if $(ADD_TASK_ARGS),--cfg-options $(ADD_TASK_ARGS))
+	$(RUN_PY) tools/test.py $(ADD_TASK_BASE) $$(cat $(BASE_DIR)/last_checkpoint) --work-dir $(BASE_DIR) --out $(BASE_DIR)/predictions
+	$(RUN_PY) tools/train.py $(ADD_TASK_NEW) --work-dir $(NEW_DIR) --cfg-options load_from=$$(cat $(BASE_DIR)/last_checkpoint) $(ADD_TASK_ARGS)
+	$(RUN_PY) tools/test.py $(ADD_TASK_NEW) $$(cat $(NEW_DIR)/last_checkpoint) --work-dir $(NEW_DIR) --out $(NEW_DIR)/predictions
+	$(RUN_PY) tools/misc/task_pack.py export $(ADD_TASK_NEW) $$(cat $(NEW_DIR)/last_checkpoint) sal $(ADD_TASK_DIR)/sal_pack.pth
+	$(RUN_PY) tools/misc/task_pack.py compose $(ADD_TASK_BASE) $$(cat $(BASE_DIR)/last_checkpoint) $(ADD_TASK_DIR)/sal_pack.pth --out $(ADD_TASK_DIR)/composed/composed.pth
+	$(RUN_PY) tools/test.py $(ADD_TASK_DIR)/composed/composed.py $(ADD_TASK_DIR)/composed/composed.pth --work-dir $(ADD_TASK_DIR)/composed --out $(ADD_TASK_DIR)/composed/predictions
+	@echo "== semseg + normals, before (step 1) and after adding sal (step 2):"
+	$(RUN_PY) tools/analysis_tools/compare_test_runs.py $(BASE_DIR)/predictions $(NEW_DIR)/predictions --names before after
+	@echo "== the step-2 model and step 1 + the sal task pack (every task):"
+	$(RUN_PY) tools/analysis_tools/compare_test_runs.py $(NEW_DIR)/predictions $(ADD_TASK_DIR)/composed/predictions --names trained composed
 
 # Rebuilds the shipped demo backbone (demo/weights/swin-demo_source-seg.pth
 # and .json): writes the synthetic source set, pretrains, exports.

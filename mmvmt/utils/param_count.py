@@ -7,7 +7,8 @@ Groups, by parameter name:
 * ``backbone.adapters``: shared adapter weights (down/up projections,
   biases, scales) — everything under ``.adapter.`` except the extraction;
 * ``backbone.extraction``: per-task knowledge extraction
-  (``.adapter.extraction.``);
+  (``.adapter.extraction.``, and ``.adapter.added_extraction.`` of tasks
+  added to a trained model);
 * ``backbone.task_norms``: per-task output norms (``backbone.task_norms.``);
 * ``backbone.peft``: modules a ``PEFTBackbone`` method adds
   (``backbone.peft.``: LoRA, series adapters);
@@ -27,7 +28,8 @@ from typing import Dict
 
 import torch.nn as nn
 
-from ..models.backbones.vmt_swin import ADAPTER_KEY, TASK_NORMS_KEY
+from ..models.backbones.vmt_swin import (ADAPTER_KEY, ADDED_EXTRACTION_KEY,
+                                         TASK_NORMS_KEY)
 
 __all__ = ['group_of', 'count_parameters']
 
@@ -48,7 +50,7 @@ def group_of(name: str) -> str:
         str: The group name (see module docstring).
     """
     if name.startswith('backbone.'):
-        if EXTRACTION_KEY in name:
+        if EXTRACTION_KEY in name or ADDED_EXTRACTION_KEY in name:
             return 'backbone.extraction'
         if ADAPTER_KEY in name:
             return 'backbone.adapters'

@@ -42,8 +42,8 @@ def test_swin_block_forward_is_mmseg_forward(shift):
         assert torch.equal(swin_block_forward(block, x, hw), ref)
         # the VMT block forward with a zero-contribution adapter
         block.adapter = VMTAdapter(embed_dims=16, num_tasks=3, reduction=4)
-        out, delta = VMTSwinTransformer._block_forward(block, x, hw)
-    assert torch.equal(out, ref)
+        out, delta, added = VMTSwinTransformer._block_forward(block, x, hw)
+    assert torch.equal(out, ref) and added == ()
     assert delta.shape == (3, 2, 60, 4) and not delta.any()
 
 
@@ -54,7 +54,7 @@ def test_swin_block_forward_checkpointing_matches():
         block = _random_block(True, with_cp)
         block.adapter = VMTAdapter(embed_dims=16, num_tasks=2, reduction=4)
         xi = x.clone().requires_grad_()
-        out, delta = VMTSwinTransformer._block_forward(block, xi, hw)
+        out, delta, _ = VMTSwinTransformer._block_forward(block, xi, hw)
         (out.square().sum() + delta.sum()).backward()
         outs.append(out.detach())
         grads.append(block.adapter.up.weight.grad)

@@ -2,7 +2,9 @@
 
 For each method config (default: VMT, VMT-Lite, the single-task full
 fine-tuning baseline and every other PASCAL-Context 448x448 config under
-``configs/<folder>/``, found by glob so new methods join by themselves)
+``configs/<folder>/``, found by glob so new methods join by themselves;
+``--backbone swin-s`` / ``swin-b``: those of that Swin, which have no
+single-task row)
 the tool builds the model without pretrained weights (``init_cfg=None``;
 speed does not depend on the weights) and measures, at the given input
 size and number of tasks ``T``:
@@ -40,6 +42,8 @@ Examples::
     python tools/analysis_tools/benchmark_methods.py vmt lora-r4-per-task \\
         --tasks 1,2,4,6
     python tools/analysis_tools/benchmark_methods.py --quick
+    python tools/analysis_tools/benchmark_methods.py --backbone swin-b \
+        --params-only
 """
 import argparse
 import copy
@@ -68,7 +72,10 @@ __all__ = [
 ]
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-SUFFIX = '_swin-t_4xb8-40k_pascal-context-mt-448x448.py'
+#: Swin sizes with configs (``--backbone``); the first is the default.
+BACKBONES = ('swin-t', 'swin-s', 'swin-b')
+SUFFIX_FORMAT = '_{}_4xb8-40k_pascal-context-mt-448x448.py'
+SUFFIX = SUFFIX_FORMAT.format(BACKBONES[0])
 #: Single-task configs: the ``xT`` row; ``{task}`` is the first task.
 ST_PATTERN = 'configs/single_task/fullft-st-{task}' + SUFFIX
 ST_NAME = 'fullft-st'
@@ -93,6 +100,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--tasks',
         default='4',
         help='number(s) of tasks T, comma-separated (e.g. 1,2,4,6)')
+    parser.add_argument(
+        '--backbone',
+        choices=BACKBONES,
+        default=BACKBONES[0],
+        help='Swin of the default set (swin-s / swin-b: no single-task '
+        'row, there are no single-task configs of them)')
     parser.add_argument('--size', type=int, default=224, help='H = W')
     parser.add_argument('--batch', type=int, default=1)
     parser.add_argument('--rounds', type=int, default=5, help='timed rounds')
@@ -134,17 +147,26 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 
 def method_name(path: str) -> str:
-    """The method's name: the config file name up to ``_swin-t``.
+    """The method's name: the config file name up to ``_swin-<size>``.
 
     Single-task configs (``fullft-st-<task>_...``) are all ``fullft-st``.
     """
     base = osp.basename(path)
     if base.startswith(ST_NAME + '-'):
         return ST_NAME
-    return base.split('_swin-t')[0] if '_swin-t' in base else base[:-3]
+    return base.split('_swin-')[0] if '_swin-' in base else base[:-3]
 
 
-def default_configs(root: str = REPO) -> List[str]:
+def backbone_name(path: str) -> Optional[str]:
+    """``swin-t`` / ``swin-s`` / ``swin-b`` from a config file name."""
+    for backbone in BACKBONES:
+        if f'_{backbone}_' in osp.basename(path):
+            return backbone
+    return None
+
+
+def default_configs(root: str = REPO,
+                    backbone: str = BACKBONES[0]) -> List[str]:
     """VMT, VMT-Lite, the single-task baseline and every other method.
 
     Other methods: every ``configs/<folder>/*`` PASCAL-Context 448x448
@@ -153,14 +175,17 @@ def default_configs(root: str = REPO) -> List[str]:
 
     Args:
         root: The repository root.
+        backbone: One of :data:`BACKBONES`.
 
     Returns:
         list[str]: Paths.
     """
-    first = [f'configs/vmt/vmt{SUFFIX}', f'configs/vmt/vmt-lite{SUFFIX}']
+    suffix = SUFFIX_FORMAT.format(backbone)
+    first = [f'configs/vmt/vmt{suffix}', f'configs/vmt/vmt-lite{suffix}']
     paths = [osp.join(root, p) for p in first]
-    paths.append(osp.join(root, ST_PATTERN.format(task='semseg')))
-    others = glob.glob(osp.join(root, 'configs', '*', '*' + SUFFIX))
+    if backbone == BACKBONES[0]:
+        paths.append(osp.join(root, ST_PATTERN.format(task='semseg')))
+    others = glob.glob(osp.join(root, 'configs', '*', '*' + suffix))
     paths += sorted(
         (p for p in others
          if osp.basename(osp.dirname(p)) not in ('vmt', 'single_task')),
@@ -172,9 +197,11 @@ def default_configs(root: str = REPO) -> List[str]:
     return paths
 
 
-def _resolve(entries: Sequence[str], quick: bool) -> List[str]:
+def _resolve(entries: Sequence[str],
+             quick: bool,
+             backbone: str = BACKBONES[0]) -> List[str]:
     """Config paths of the command line's entries (paths or names)."""
-    defaults = default_configs()
+    defaults = default_configs(backbone=backbone)
     if not entries:
         if quick:
             names = ('decoder-only', 'vmt', ST_NAME)
@@ -404,6 +431,7 @@ class _Job:
         factor = self.factor
         out = dict(
             method=self.name,
+            backbone=backbone_name(self.path),
             config=osp.relpath(self.path, REPO),
             tasks=self.num_tasks,
             times_models=factor,
@@ -433,7 +461,7 @@ def benchmark(args: argparse.Namespace) -> List[dict]:
     torch.manual_seed(0)
     device = torch.device(args.device)
     jobs = []
-    for path in _resolve(args.configs, args.quick):
+    for path in _resolve(args.configs, args.quick, args.backbone):
         for num_tasks in args.task_counts:
             jobs.append(_Job(method_name(path), path, num_tasks, args, device))
     if not args.params_only:
@@ -462,6 +490,7 @@ def _add_ratios(results: List[dict], references: Sequence[str]) -> None:
             base = [
                 r for r in results
                 if r['method'] == ref and r['tasks'] == res['tasks']
+                and r['backbone'] == res['backbone']
             ]
             if not base:
                 continue
@@ -484,6 +513,8 @@ def format_table(results: List[dict], references: Sequence[str]) -> str:
     lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
     for res in results:
         name = LABELS.get(res['method'], res['method'])
+        if res.get('backbone') not in (None, BACKBONES[0]):
+            name += f' ({res["backbone"]})'
         if res['times_models'] > 1:
             name += f' (x{res["times_models"]} models)'
         row = [

@@ -20,7 +20,7 @@ model whose frozen backbone differs (a random one: no pretrained
 meaningless numbers.
 """
 import logging
-from typing import Any, Callable, Dict, Optional, Set
+from typing import Any, Callable, Dict, Iterable, Optional, Set
 
 import torch.nn as nn
 from mmengine.config import Config
@@ -31,6 +31,7 @@ from mmseg.registry import HOOKS
 
 from ...models.mmseg_compat import (runner_checkpoint_path,
                                     runner_checkpoint_state)
+from ...models.segmentors.frozen_tasks import starting_task_keys
 from ..checkpoint_fit import (CheckpointMismatchError, find_misfits,
                               misfit_message, state_fingerprint)
 
@@ -106,11 +107,11 @@ def _raise_mismatch(message: str) -> None:
     raise CheckpointMismatchError(message)
 
 
-def check_checkpoint_fits(
-        model: nn.Module,
-        checkpoint: Any,
-        path: str,
-        refuse: Callable[[str], None] = _raise_mismatch) -> None:
+def check_checkpoint_fits(model: nn.Module,
+                          checkpoint: Any,
+                          path: str,
+                          refuse: Callable[[str], None] = _raise_mismatch,
+                          may_lack: Optional[Iterable[str]] = None) -> None:
     """Refuse a checkpoint that does not fit ``model``, before loading it.
 
     Every model key must be present (for a trainable-only checkpoint: every
@@ -120,12 +121,19 @@ def check_checkpoint_fits(
     same frozen weights (SHA-256 stored in its meta). The runner's
     :class:`TrainableCheckpointHook` and ``mmvmt.apis`` both use this.
 
+    Adding tasks (``docs/design.md`` section 3.1): an initialised model with
+    ``frozen_tasks`` (training, ``load_from`` the trained model) accepts a
+    checkpoint that lacks every entry of a task it trains; that task keeps
+    its initialisation, which is logged.
+
     Args:
         model: The (unwrapped) model.
         checkpoint: The loaded checkpoint.
         path: Its file, for messages.
         refuse: Called with the message of each misfit; the default raises
             :class:`CheckpointMismatchError`.
+        may_lack: Model keys the checkpoint may lack (the caller fills
+            them, e.g. from task packs). None: only the rule above.
     """
     _check_is_state(checkpoint, path)
     state = runner_checkpoint_state(checkpoint)
@@ -133,15 +141,28 @@ def check_checkpoint_fits(
     if isinstance(checkpoint, dict):
         meta = checkpoint.get('meta', None) or {}
     trainable_only = meta.get(TRAINABLE_ONLY_META_KEY, False)
-    required = None
+    absent = set(may_lack or ())
+    starting = starting_task_keys(model, state)
+    for keys in starting.values():
+        absent.update(keys)
+    trainable = required = None
     if trainable_only:
         _init_frozen(model, path)
-        required = trainable_state_keys(model)
+        trainable = required = trainable_state_keys(model)
+    if absent:
+        required = set(model.state_dict() if required is None else required)
+        required -= absent
+    if starting:
+        print_log(
+            f'{path} holds no entry of task(s) {sorted(starting)}, which '
+            'this model adds to the tasks of the checkpoint: they start '
+            'from their initialisation (docs/design.md section 3.1).',
+            logger='current')
     misfit = find_misfits(model.state_dict(), state, required)
     if misfit:
         refuse(misfit_message(path, misfit) + '\n' + PARTIAL_LOAD_HINT)
     if trainable_only:
-        _check_frozen(model, path, meta, required, refuse)
+        _check_frozen(model, path, meta, trainable, refuse)
 
 
 def _check_is_state(checkpoint: Any, path: str) -> None:
@@ -282,6 +303,27 @@ class TrainableCheckpointHook(Hook):
             checkpoint,
             runner_checkpoint_path(runner) or '(checkpoint)',
             refuse=self._refuse)
+
+    def before_train(self, runner) -> None:
+        """Refuse trainable-only saving where it could not be loaded back.
+
+        With ``frozen_tasks`` (adding tasks to a trained model) the frozen
+        part holds the trained tasks' weights, which the pretrained
+        ``init_cfg`` does not restore, so such checkpoints would be refused
+        on every load.
+
+        Raises:
+            ValueError: With ``trainable_only`` and frozen tasks.
+        """
+        frozen = getattr(self._model(runner), 'frozen_tasks', ())
+        if self.trainable_only and frozen:
+            raise ValueError(
+                'trainable-only checkpoints (--adapter-only) cannot be '
+                f'loaded back when model.frozen_tasks={list(frozen)}: the '
+                "frozen part holds the trained tasks' weights, which the "
+                'pretrained init_cfg does not restore. Save full checkpoints '
+                'and ship the new task as a task pack '
+                '(tools/misc/task_pack.py export)')
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         """Drop frozen entries; store their checksum in ``meta``."""

@@ -1,5 +1,7 @@
 """Adapters that make a frozen backbone multi-task."""
 from .task_extraction import BaseTaskExtraction, TaskScaleShift
-from .vmt_adapter import VMTAdapter
+from .vmt_adapter import AdapterOutput, VMTAdapter
 
-__all__ = ['BaseTaskExtraction', 'TaskScaleShift', 'VMTAdapter']
+__all__ = [
+    'AdapterOutput', 'BaseTaskExtraction', 'TaskScaleShift', 'VMTAdapter'
+]

@@ -9,10 +9,14 @@ quantities, and both are exposed so that a variant can compute them cheaply:
 * :meth:`BaseTaskExtraction.task_delta` -- ``e_t - e_bar`` for every task,
   which feeds the task-specific side streams.
 
+A task added to a trained model gets its own one-task extraction, started
+at the trained tasks' mean (:meth:`BaseTaskExtraction.mean_task_state`;
+``docs/design.md`` section 3).
+
 Variants are registered in mmseg's ``MODELS`` registry and selected with
 ``adapter_cfg=dict(extraction_cfg=dict(type=...))``.
 """
-from typing import Optional, Union
+from typing import Dict, Optional, Union
 
 import torch
 import torch.nn as nn
@@ -67,6 +71,35 @@ class BaseTaskExtraction(BaseModule):
         """Task-specific deviations ``e_t - e_bar``, ``(T, ..., k)``."""
         e = self.forward(h)
         return e - e.mean(0, keepdim=True)
+
+    def mean_task_state(self, state: Dict[str, Tensor]) -> Dict[str, Tensor]:
+        """State of a one-task extraction whose feature is ``e_bar``.
+
+        Used to start a task added to a trained model at the trained
+        tasks' mean feature (zero side stream). The default averages every
+        entry over its first dimension (one row per task), which is exact
+        for extractions that are affine in their per-task rows, such as
+        :class:`TaskScaleShift`; other variants must override it.
+
+        Args:
+            state: Entries of a ``T``-task extraction of this type (names
+                relative to the module).
+
+        Returns:
+            dict: The same names, each entry with a first dimension of 1.
+
+        Raises:
+            ValueError: If an entry has no task dimension of size ``T``.
+        """
+        out = {}
+        for name, value in state.items():
+            if value.dim() == 0 or value.shape[0] != self.num_tasks:
+                raise ValueError(
+                    f'{type(self).__name__}.mean_task_state: entry {name!r} '
+                    f'of shape {list(value.shape)} has no task dimension of '
+                    f'size {self.num_tasks}; override mean_task_state')
+            out[name] = value.mean(0, keepdim=True)
+        return out
 
 
 @MODELS.register_module()

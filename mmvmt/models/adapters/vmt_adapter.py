@@ -13,9 +13,14 @@ block's MLP and tasks ``t = 1..T``::
 The adapter computes the task-generic update and returns the bottleneck
 deviations ``e_t - e_bar``; the backbone projects them to full width once
 per stage (see :class:`~mmvmt.models.backbones.VMTSwinTransformer`).
+
+Tasks added to a trained model (``added_tasks``) each get their own
+one-task extraction; ``e_bar`` stays the mean over the ``num_tasks`` base
+tasks, so the task-generic update and the base tasks' deviations are
+computed exactly as without them (``docs/design.md`` section 3.1).
 """
 import math
-from typing import Optional, Tuple, Union
+from typing import NamedTuple, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -27,7 +32,22 @@ from torch import Tensor
 
 from .task_extraction import BaseTaskExtraction
 
-__all__ = ['VMTAdapter']
+__all__ = ['AdapterOutput', 'VMTAdapter']
+
+
+class AdapterOutput(NamedTuple):
+    """What :meth:`VMTAdapter.forward` returns.
+
+    Attributes:
+        out: ``identity + s * (e_bar W_up + b_up)``, ``(B, N, d)``.
+        delta: ``e_t - e_bar`` of the base tasks, ``(T, B, N, k)``; None
+            with a single base task (identically zero).
+        added: ``e_t - e_bar`` of each added task, ``(1, B, N, k)`` each,
+            in the order of ``added_tasks`` (empty without added tasks).
+    """
+    out: Tensor
+    delta: Optional[Tensor]
+    added: Tuple[Tensor, ...]
 
 
 @MODELS.register_module()
@@ -46,7 +66,7 @@ class VMTAdapter(BaseModule):
 
     Args:
         embed_dims: Block width ``d``.
-        num_tasks: Number of tasks ``T``.
+        num_tasks: Number of (base) tasks ``T``: ``e_bar`` is their mean.
         reduction: Bottleneck reduction ``r``; ``k = max(1, d // r)``.
             Defaults to 16.
         lite: Tie the up-projection to the down-projection's transpose
@@ -61,6 +81,10 @@ class VMTAdapter(BaseModule):
             :class:`BaseTaskExtraction` registered in ``MODELS``; it is built
             with ``num_tasks`` and ``channels=k``. Defaults to
             ``dict(type='TaskScaleShift')``.
+        added_tasks: Tasks added after the base tasks were trained: each
+            gets a one-task extraction ``added_extraction[task]`` (same
+            type), its feature ``e_t`` and deviation ``e_t - e_bar``, and
+            takes no part in ``e_bar``. Defaults to none.
         init_cfg: Unused; initialisation is fixed by :meth:`init_weights`.
 
     Raises:
@@ -77,6 +101,7 @@ class VMTAdapter(BaseModule):
                  act_cfg: dict = dict(type='GELU'),
                  scale: Union[None, float, str] = None,
                  extraction_cfg: dict = dict(type='TaskScaleShift'),
+                 added_tasks: Sequence[str] = (),
                  init_cfg: Optional[Union[dict, list]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if reduction < 1:
@@ -108,15 +133,24 @@ class VMTAdapter(BaseModule):
             raise ValueError('VMTAdapter: scale must be None, a number or '
                              f'"learnable", got {scale!r}')
 
-        self.extraction = MODELS.build(
-            dict(
-                extraction_cfg, num_tasks=num_tasks,
-                channels=self.hidden_dims))
-        if not isinstance(self.extraction, BaseTaskExtraction):
+        self.extraction = self._build_extraction(extraction_cfg, num_tasks)
+        self.added_tasks = tuple(added_tasks)
+        self.added_extraction = nn.ModuleDict({
+            task:
+            self._build_extraction(extraction_cfg, 1)
+            for task in self.added_tasks
+        })
+        self.init_weights()
+
+    def _build_extraction(self, cfg: dict,
+                          num_tasks: int) -> BaseTaskExtraction:
+        extraction = MODELS.build(
+            dict(cfg, num_tasks=num_tasks, channels=self.hidden_dims))
+        if not isinstance(extraction, BaseTaskExtraction):
             raise TypeError('VMTAdapter: extraction_cfg must build a '
                             'BaseTaskExtraction, got '
-                            f'{type(self.extraction).__name__}')
-        self.init_weights()
+                            f'{type(extraction).__name__}')
+        return extraction
 
     @property
     def _scale_init(self) -> float:
@@ -140,6 +174,8 @@ class VMTAdapter(BaseModule):
             with torch.no_grad():
                 self.scale.fill_(self._scale_init)
         self.extraction.init_weights()
+        for extraction in self.added_extraction.values():
+            extraction.init_weights()
 
     def _up_params(self) -> Tuple[Tensor, Tensor]:
         """Up-projection as ``nn.Linear`` weight ``(d, k)`` and bias."""
@@ -152,8 +188,7 @@ class VMTAdapter(BaseModule):
         weight = self._up_params()[0].t()
         return weight if self._unit_scale else weight * self.scale
 
-    def forward(self, u: Tensor,
-                identity: Tensor) -> Tuple[Tensor, Optional[Tensor]]:
+    def forward(self, u: Tensor, identity: Tensor) -> AdapterOutput:
         """Add the task-generic update; return the bottleneck deviations.
 
         Args:
@@ -162,15 +197,18 @@ class VMTAdapter(BaseModule):
                 adapter), ``(B, N, d)``.
 
         Returns:
-            tuple: ``identity + s * (e_bar W_up + b_up)`` of shape
-            ``(B, N, d)``, and ``e_t - e_bar`` of shape ``(T, B, N, k)``
-            (``None`` for a single task, where it is identically zero).
+            AdapterOutput: ``identity + s * (e_bar W_up + b_up)``, the base
+            tasks' ``e_t - e_bar`` and the added tasks'. The first two are
+            computed by the same operations whether or not tasks were added.
         """
         h = self.act(self.down(u))
         weight, bias = self._up_params()
         if not self._unit_scale:
             weight, bias = weight * self.scale, bias * self.scale
-        out = identity + F.linear(self.extraction.task_mean(h), weight, bias)
-        if self.num_tasks == 1:
-            return out, None
-        return out, self.extraction.task_delta(h)
+        e_bar = self.extraction.task_mean(h)
+        out = identity + F.linear(e_bar, weight, bias)
+        delta = None if self.num_tasks == 1 else self.extraction.task_delta(h)
+        added = tuple(
+            extraction(h) - e_bar
+            for extraction in self.added_extraction.values())
+        return AdapterOutput(out, delta, added)

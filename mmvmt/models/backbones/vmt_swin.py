@@ -3,7 +3,9 @@
 The frozen pretrained Swin runs once per image and carries the task-generic
 stream; every task additionally owns a side stream ``r_t`` (reset to zero at
 the start of each stage) and its own output norms. See ``docs/design.md``
-section 3 and :class:`~mmvmt.models.adapters.VMTAdapter` for the math.
+section 3 and :class:`~mmvmt.models.adapters.VMTAdapter` for the math, and
+section 3.1 for tasks added to a trained model (``base_tasks``,
+``frozen_tasks``).
 """
 import copy
 import fnmatch
@@ -19,8 +21,8 @@ from mmseg.models.backbones import SwinTransformer
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from ...tasks import check_tasks
-from ..adapters import VMTAdapter  # noqa: F401 (registers the default)
+from ...tasks import TASKS, check_tasks
+from ..adapters import AdapterOutput, VMTAdapter  # noqa: F401 (registers)
 from ..mmseg_compat import swin_block_forward
 from .swin_checkpoint import (pretrained_load_report,
                               resize_relative_position_tables,
@@ -31,8 +33,12 @@ __all__ = ['VMTSwinTransformer']
 #: Name fragments of the parameters added on top of the pretrained Swin.
 ADAPTER_KEY = '.adapter.'
 TASK_NORMS_KEY = 'task_norms.'
+#: Name fragment of an added task's extraction (followed by ``<task>.``).
+ADDED_EXTRACTION_KEY = f'{ADAPTER_KEY}added_extraction.'
 #: Tasks of a backbone built without ``tasks`` (outside the segmentor).
 DEFAULT_TASKS = ('semseg', )
+#: Spatial shape ``(H, W)`` of a token map.
+HWShape = Tuple[int, int]
 #: Module types whose train mode is stochastic (kept in eval when pretrained).
 STOCHASTIC_MODULES = (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d,
                       nn.AlphaDropout, DropPath)
@@ -60,7 +66,9 @@ class VMTSwinTransformer(SwinTransformer):
     Parameter names (relative to the backbone):
 
     * adapters: ``stages.{i}.blocks.{j}.adapter.*``, their extraction
-      ``stages.{i}.blocks.{j}.adapter.extraction.*``;
+      ``stages.{i}.blocks.{j}.adapter.extraction.*`` (one row per base task,
+      in the order of the task table ``mmvmt.tasks.TASKS``, whatever the
+      order of ``tasks``);
     * task output norms: ``task_norms.{task}.norm{i}.*``;
     * everything else has the stock mmseg ``SwinTransformer`` name.
 
@@ -69,6 +77,17 @@ class VMTSwinTransformer(SwinTransformer):
     ``trainable_patterns``. The pretrained dropout / drop-path modules are
     kept in eval mode by :meth:`train` (the frozen backbone is
     deterministic), so ``drop_path_rate`` has no effect.
+
+    Adding tasks to a trained model (``docs/design.md`` section 3.1): the
+    ``base_tasks`` share the adapters' extraction and define
+    ``e_bar``; every other task is an *added* task with its own one-task
+    extraction per block (``stages.{i}.blocks.{j}.adapter.added_extraction.
+    {task}.*``) and its own side stream, projected by its own batched
+    product, so neither the generic stream nor any other task's features
+    depend on it. With ``frozen_tasks`` only the other tasks' own
+    parameters (added extraction, task norms) train; adapters, the base
+    extraction and the frozen tasks' parameters are frozen from
+    construction.
 
     Initialisation: at :meth:`init_weights` (and whenever a state dict
     without task norms is loaded) each task norm becomes a copy of the stock
@@ -94,6 +113,16 @@ class VMTSwinTransformer(SwinTransformer):
         always_dict: With a single task, :meth:`forward` returns the plain
             list of feature maps (so a stock mmseg ``EncoderDecoder`` can use
             this backbone) unless this is True.
+        base_tasks: The tasks whose extraction defines ``e_bar`` (the tasks
+            of the trained model), in any order. None (default):
+            ``frozen_tasks`` if given, else all ``tasks``. The rows of the
+            shared extraction follow the task table (``mmvmt.tasks.TASKS``),
+            not the config: mmengine's ``Config.dump`` (the config copy in a
+            work dir) sorts ``decode_heads``, and rows in config order would
+            then be permuted without a word.
+        frozen_tasks: Tasks whose parameters stay fixed while the others
+            train; it must hold every base task. ``MultiTaskEncoderDecoder``
+            passes its own ``frozen_tasks``. Defaults to none.
         **kwargs: Arguments of mmseg's ``SwinTransformer``.
             ``init_cfg=dict(type='Pretrained', checkpoint=..., prefix=None)``
             loads mmseg- or mmpretrain-layout Swin weights (see
@@ -103,7 +132,9 @@ class VMTSwinTransformer(SwinTransformer):
     Raises:
         KeyError: On unknown task names.
         ValueError: On ``frozen_stages`` other than -1, an unmatched
-            trainable pattern or a non-``Pretrained`` ``init_cfg``.
+            trainable pattern, a non-``Pretrained`` ``init_cfg``, or
+            ``base_tasks`` / ``frozen_tasks`` that do not fit ``tasks``
+            (see :meth:`_check_task_roles`).
     """
 
     def __init__(self,
@@ -112,6 +143,8 @@ class VMTSwinTransformer(SwinTransformer):
                      type='VMTAdapter', reduction=16, lite=False),
                  trainable_patterns: Sequence[str] = (),
                  always_dict: bool = False,
+                 base_tasks: Optional[Sequence[str]] = None,
+                 frozen_tasks: Sequence[str] = (),
                  **kwargs) -> None:
         if kwargs.get('frozen_stages', -1) != -1:
             raise ValueError('VMTSwinTransformer freezes every pretrained '
@@ -132,16 +165,22 @@ class VMTSwinTransformer(SwinTransformer):
         if isinstance(trainable_patterns, str):
             trainable_patterns = (trainable_patterns, )
         self.trainable_patterns = tuple(trainable_patterns)
+        self.base_tasks, self.frozen_tasks = self._check_task_roles(
+            base_tasks, frozen_tasks)
+        self.added_tasks = tuple(t for t in self.tasks
+                                 if t not in self.base_tasks)
 
         adapter_cfg = dict(adapter_cfg)
         adapter_cfg.setdefault('type', 'VMTAdapter')
+        if self.added_tasks:
+            adapter_cfg['added_tasks'] = self.added_tasks
         for stage in self.stages:
             for block in stage.blocks:
                 block.adapter = MODELS.build(
                     dict(
                         adapter_cfg,
                         embed_dims=block.ffn.embed_dims,
-                        num_tasks=len(self.tasks)))
+                        num_tasks=len(self.base_tasks)))
         self.task_norms = nn.ModuleDict({
             task:
             nn.ModuleDict({
@@ -150,8 +189,51 @@ class VMTSwinTransformer(SwinTransformer):
             })
             for task in self.tasks
         })
-        self.register_load_state_dict_pre_hook(_fill_task_norms)
+        self.register_load_state_dict_pre_hook(_fill_task_entries)
         self._set_requires_grad()
+
+    def _check_task_roles(
+        self, base_tasks: Optional[Sequence[str]], frozen_tasks: Sequence[str]
+    ) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
+        """Validate ``base_tasks`` and ``frozen_tasks`` against ``tasks``.
+
+        Returns:
+            tuple: The base tasks in task-table order (the order of the
+            shared extraction's rows) and the frozen tasks.
+
+        Raises:
+            ValueError: If either names a task outside ``tasks``, every task
+                is frozen, a base task is not frozen while others are, or
+                trainable patterns are combined with frozen tasks.
+        """
+        name = type(self).__name__
+        frozen = () if not frozen_tasks else check_tasks(
+            frozen_tasks, self.tasks, owner=f'{name}(frozen_tasks)')
+        if base_tasks is None:
+            base = frozen or self.tasks
+        else:
+            base = check_tasks(
+                base_tasks, self.tasks, owner=f'{name}(base_tasks)')
+        base = tuple(t for t in TASKS if t in base)
+        if not frozen:
+            return base, frozen
+        if set(frozen) == set(self.tasks):
+            raise ValueError(f'{name}: frozen_tasks {list(frozen)} lists '
+                             'every task; nothing would train')
+        unfrozen_base = [t for t in base if t not in frozen]
+        if unfrozen_base:
+            raise ValueError(
+                f'{name}: base task(s) {unfrozen_base} are not in '
+                f'frozen_tasks {list(frozen)}: training them moves e_bar '
+                'and so every frozen task. Freeze every base task (base '
+                f'tasks: {list(base)})')
+        if self.trainable_patterns:
+            raise ValueError(
+                f'{name}: trainable_patterns {list(self.trainable_patterns)} '
+                'would train shared weights, which the frozen tasks '
+                f'{list(frozen)} depend on; set trainable_patterns=() when '
+                'adding tasks')
+        return base, frozen
 
     # ------------------------------------------------------------------
     # parameters
@@ -167,12 +249,55 @@ class VMTSwinTransformer(SwinTransformer):
         """
         return ADAPTER_KEY in f'.{name}' or name.startswith(TASK_NORMS_KEY)
 
+    @staticmethod
+    def is_task_param(name: str, task: str) -> bool:
+        """Whether a parameter/buffer name belongs to ``task`` alone.
+
+        A task owns its output norms and, if it is an added task, its
+        extraction in every block. A base task's extraction rows are part
+        of the shared extraction, which defines ``e_bar``.
+
+        Args:
+            name: Name relative to the backbone.
+            task: A task name.
+
+        Returns:
+            bool: Whether the entry is ``task``'s own.
+        """
+        return (name.startswith(f'{TASK_NORMS_KEY}{task}.')
+                or f'{ADDED_EXTRACTION_KEY}{task}.' in f'.{name}')
+
+    def task_state_keys(self, task: str) -> List[str]:
+        """The ``state_dict`` keys that belong to ``task`` alone.
+
+        Args:
+            task: One of :attr:`tasks`.
+
+        Returns:
+            list[str]: Keys relative to the backbone, in state-dict order.
+
+        Raises:
+            KeyError: If ``task`` is not a task of this backbone.
+        """
+        if task not in self.tasks:
+            raise KeyError(f'{type(self).__name__} has no task {task!r}; '
+                           f'tasks: {list(self.tasks)}')
+        return [k for k in self.state_dict() if self.is_task_param(k, task)]
+
     def _set_requires_grad(self) -> None:
         """Freeze pretrained weights; unfreeze added and pattern-matched ones.
+
+        With ``frozen_tasks``, only the other tasks' own parameters train.
 
         Raises:
             ValueError: If a trainable pattern matches no parameter.
         """
+        if self.frozen_tasks:
+            trained = [t for t in self.tasks if t not in self.frozen_tasks]
+            for name, param in self.named_parameters():
+                param.requires_grad = any(
+                    self.is_task_param(name, t) for t in trained)
+            return
         names = [name for name, _ in self.named_parameters()]
         unfrozen = set()
         for pattern in self.trainable_patterns:
@@ -265,49 +390,78 @@ class VMTSwinTransformer(SwinTransformer):
     # ------------------------------------------------------------------
     # forward
     @staticmethod
-    def _block_forward(
-            block: nn.Module, x: Tensor,
-            hw_shape: Tuple[int, int]) -> Tuple[Tensor, Optional[Tensor]]:
+    def _block_forward(block: nn.Module, x: Tensor,
+                       hw_shape: HWShape) -> AdapterOutput:
         """mmseg ``SwinBlock.forward`` with the adapter beside the MLP.
 
         Returns:
-            tuple: The block output and the adapter's bottleneck deviations
-            ``(T, B, N, k)`` (``None`` with a single task).
+            AdapterOutput: The block output and the adapter's bottleneck
+            deviations of the base tasks ``(T, B, N, k)`` (``None`` with a
+            single base task) and of each added task.
         """
         return swin_block_forward(
             block, x, hw_shape,
             lambda u, x1: block.adapter(u, block.ffn(u, identity=x1)))
 
-    def _task_features(self, stage_idx: int, x: Tensor,
-                       hw_shape: Tuple[int, int], deltas: List[Tensor],
-                       weights: List[Tensor]) -> List[Tensor]:
+    @staticmethod
+    def _side_streams(x: Tensor, deltas: List[Tensor],
+                      weight: Tensor) -> List[Tensor]:
+        """``x + sum_l delta_l (s_l W_up^l)`` for a group of tasks.
+
+        One batched product per group: ``(T, B*N, k*depth) x (k*depth, d)``
+        added to ``x``. The result of a task depends only on the group's
+        shape, so each group is kept the same whatever other groups exist.
+
+        Args:
+            x: Task-generic stream ``(B, N, d)``.
+            deltas: Per block, the group's deviations ``(T, B, N, k)``.
+            weight: The blocks' stacked ``s * W_up``, ``(k*depth, d)``.
+
+        Returns:
+            list[Tensor]: One ``(B, N, d)`` stream per task of the group.
+        """
+        batch, length, dims = x.shape
+        num_tasks = deltas[0].shape[0]
+        delta = torch.cat(deltas, dim=-1).view(num_tasks, batch * length, -1)
+        return torch.baddbmm(
+            x.reshape(1, batch * length, dims), delta,
+            weight.expand(num_tasks, -1, -1)).view(num_tasks, batch, length,
+                                                   dims).unbind(0)
+
+    def _task_features(self, stage_idx: int, x: Tensor, hw_shape: HWShape,
+                       deltas: List[Tensor], weights: List[Tensor],
+                       added: Dict[str, List[Tensor]]) -> List[Tensor]:
         """Per-task output maps ``Norm_t(x + r_t)`` of one stage, NCHW.
+
+        The base tasks' side streams are one group (one batched product);
+        each added task is a group of its own, so adding a task changes no
+        operation of the others (their outputs stay bit-identical).
 
         Args:
             stage_idx: Stage index ``i``.
             x: Task-generic stream at the stage output, ``(B, N, d)``.
             hw_shape: Spatial shape of ``x``.
-            deltas: Per block, the bottleneck deviations ``(T, B, N, k)``.
-            weights: Per block, ``s * W_up`` as ``(k, d)``.
+            deltas: Per block, the base tasks' deviations ``(T, B, N, k)``
+                (empty with a single base task).
+            weights: Per block, ``s * W_up`` as ``(k, d)`` (empty if no
+                task has a side stream).
+            added: Added task -> per block, its deviations ``(1, B, N, k)``.
 
         Returns:
-            list[Tensor]: One ``(B, d, H, W)`` map per task.
+            list[Tensor]: One ``(B, d, H, W)`` map per task, in task order.
         """
-        batch, length, dims = x.shape
+        batch, _, dims = x.shape
+        weight = torch.cat(weights, dim=0) if weights else None
         if deltas:
-            num_tasks = len(self.tasks)
-            delta = torch.cat(
-                deltas, dim=-1).view(num_tasks, batch * length, -1)
-            weight = torch.cat(weights, dim=0)
-            streams = torch.baddbmm(
-                x.reshape(1, batch * length, dims), delta,
-                weight.expand(num_tasks, -1, -1)).view(num_tasks, batch,
-                                                       length, dims).unbind(0)
+            streams = dict(
+                zip(self.base_tasks, self._side_streams(x, deltas, weight)))
         else:
-            streams = [x] * len(self.tasks)
+            streams = {task: x for task in self.base_tasks}
+        for task in self.added_tasks:
+            streams[task] = self._side_streams(x, added[task], weight)[0]
         feats = []
-        for task, stream in zip(self.tasks, streams):
-            out = self.task_norms[task][f'norm{stage_idx}'](stream)
+        for task in self.tasks:
+            out = self.task_norms[task][f'norm{stage_idx}'](streams[task])
             feats.append(
                 out.view(batch, *hw_shape, dims).permute(0, 3, 1,
                                                          2).contiguous())
@@ -334,13 +488,19 @@ class VMTSwinTransformer(SwinTransformer):
         outs = {task: [] for task in self.tasks}
         for i, stage in enumerate(self.stages):
             deltas, weights = [], []
+            added = {task: [] for task in self.added_tasks}
             for block in stage.blocks:
-                x, delta = self._block_forward(block, x, hw_shape)
+                x, delta, added_deltas = self._block_forward(
+                    block, x, hw_shape)
                 if delta is not None:
                     deltas.append(delta)
+                for task, added_delta in zip(self.added_tasks, added_deltas):
+                    added[task].append(added_delta)
+                if delta is not None or added_deltas:
                     weights.append(block.adapter.side_weight())
             if i in self.out_indices:
-                feats = self._task_features(i, x, hw_shape, deltas, weights)
+                feats = self._task_features(i, x, hw_shape, deltas, weights,
+                                            added)
                 for task, feat in zip(self.tasks, feats):
                     outs[task].append(feat)
             if stage.downsample:
@@ -351,13 +511,18 @@ class VMTSwinTransformer(SwinTransformer):
         return outs
 
 
-def _fill_task_norms(module: VMTSwinTransformer, state_dict: dict, prefix: str,
-                     *args) -> None:
-    """Load-state-dict pre-hook: task norms default to the stock norms.
+def _fill_task_entries(module: VMTSwinTransformer, state_dict: dict,
+                       prefix: str, *args) -> None:
+    """Load-state-dict pre-hook: derive absent task entries.
 
-    For each task norm entry absent from ``state_dict`` whose stock
-    ``norm{i}`` entry is present, the stock entry is used, so loading a plain
-    Swin state dict makes every task norm a copy of the pretrained norm.
+    * Task norms default to the stock norms: for each task norm entry absent
+      from ``state_dict`` whose stock ``norm{i}`` entry is present, the stock
+      entry is used, so loading a plain Swin state dict makes every task norm
+      a copy of the pretrained norm.
+    * An added task's extraction defaults to the mean of the base tasks'
+      (:meth:`~mmvmt.models.adapters.BaseTaskExtraction.mean_task_state`):
+      loading a trained model's state dict starts the added task at the
+      task-generic feature, ``e_t = e_bar`` (a zero side stream).
     """
     for i in module.out_indices:
         for name in getattr(module, f'norm{i}').state_dict():
@@ -367,3 +532,24 @@ def _fill_task_norms(module: VMTSwinTransformer, state_dict: dict, prefix: str,
             for task in module.tasks:
                 dst = f'{prefix}task_norms.{task}.norm{i}.{name}'
                 state_dict.setdefault(dst, state_dict[src])
+    if not module.added_tasks:
+        return
+    for i, stage in enumerate(module.stages):
+        for j, block in enumerate(stage.blocks):
+            adapter = block.adapter
+            base = f'{prefix}stages.{i}.blocks.{j}.adapter.extraction.'
+            names = list(adapter.extraction.state_dict())
+            if not all(base + n in state_dict for n in names):
+                continue
+            mean = None
+            for task in module.added_tasks:
+                dst = (f'{prefix}stages.{i}.blocks.{j}'
+                       f'{ADDED_EXTRACTION_KEY}{task}.')
+                if any(dst + n in state_dict for n in names):
+                    continue
+                if mean is None:
+                    mean = adapter.extraction.mean_task_state(
+                        {n: state_dict[base + n]
+                         for n in names})
+                for n in names:
+                    state_dict[dst + n] = mean[n]

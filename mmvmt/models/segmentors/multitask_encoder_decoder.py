@@ -17,6 +17,8 @@ from torch import Tensor
 from ...structures import MultiTaskDataSample
 from ...tasks import check_tasks, get_task
 from ..mmseg_compat import input_size_metas
+from .frozen_tasks import (backbone_cfg_for_frozen_tasks,
+                           check_shared_part_frozen, freeze_module)
 from .restore import restore_logits
 from .task_modules import (backbone_cfg_for_tasks, build_task_head,
                            check_backbone_tasks, tasks_without_head)
@@ -58,6 +60,13 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
     whose class takes ``task`` get their key (``docs/design.md`` section 2;
     see :mod:`.task_modules`).
 
+    Adding tasks to a trained model (``docs/design.md`` section 3.1):
+    ``frozen_tasks`` names the trained model's tasks. Their heads (and a
+    neck) are frozen from construction and kept in eval mode (BatchNorm
+    statistics included); a backbone that takes ``frozen_tasks`` gets them
+    and freezes everything but the other tasks' own parameters, any other
+    backbone must be frozen already (see :mod:`.frozen_tasks`).
+
     Args:
         backbone: Backbone config. An explicit ``tasks`` must equal the
             keys of ``decode_heads``, in order.
@@ -72,13 +81,18 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
         pretrained: Deprecated; path of backbone weights (as mmseg).
         output_logits: If True, predictions also keep the resized raw logits
             as ``seg_logits_<task>`` (memory heavy). Defaults to False.
+        frozen_tasks: Tasks whose parameters stay fixed while the others
+            train (the tasks of the trained model that ``load_from``
+            loads). Defaults to none.
         init_cfg: Initialisation config.
 
     Raises:
         KeyError: On an unknown task or head type.
         ValueError: On an empty/invalid head dict, task weights for tasks
-            without a head, a head that cannot serve its task, or backbone
-            tasks that differ from the heads' (both lists are named).
+            without a head, a head that cannot serve its task, backbone
+            tasks that differ from the heads' (both lists are named), or
+            ``frozen_tasks`` that are not a proper subset of the tasks or
+            that the backbone cannot keep fixed.
     """
 
     def __init__(self,
@@ -91,6 +105,7 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
                  data_preprocessor: OptConfigType = None,
                  pretrained: Optional[str] = None,
                  output_logits: bool = False,
+                 frozen_tasks: Sequence[str] = (),
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
@@ -100,16 +115,22 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
                              f'{decode_heads!r}')
         self.tasks = check_tasks(
             list(decode_heads), owner='MultiTaskEncoderDecoder.decode_heads')
+        self.frozen_tasks = self._check_frozen_tasks(frozen_tasks)
         if pretrained is not None:
             backbone = dict(backbone, pretrained=pretrained)
         self.backbone = MODELS.build(
-            backbone_cfg_for_tasks(backbone, self.tasks))
+            backbone_cfg_for_frozen_tasks(
+                backbone_cfg_for_tasks(backbone, self.tasks),
+                self.frozen_tasks))
         check_backbone_tasks(self.backbone, self.tasks)
+        check_shared_part_frozen(self.backbone, self.frozen_tasks)
         if neck is not None:
             self.neck = MODELS.build(neck)
         self.decode_heads = nn.ModuleDict(
             {t: build_task_head(t, decode_heads[t])
              for t in self.tasks})
+        for module in self._frozen_modules():
+            freeze_module(module)
         self.task_weights = self._init_task_weights(task_weights)
         self.train_cfg = train_cfg
         self.test_cfg = test_cfg if test_cfg is not None else dict(
@@ -118,6 +139,45 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
         self.register_load_state_dict_pre_hook(_refuse_frozen_free_state)
 
     # ------------------------------------------------------------- building
+    def _check_frozen_tasks(self, frozen_tasks: Sequence[str]) -> tuple:
+        """Validate ``frozen_tasks``: known tasks of the model, not all."""
+        if not frozen_tasks:
+            return ()
+        frozen = check_tasks(
+            frozen_tasks,
+            self.tasks,
+            owner='MultiTaskEncoderDecoder(frozen_tasks)')
+        if set(frozen) == set(self.tasks):
+            raise ValueError('MultiTaskEncoderDecoder: frozen_tasks '
+                             f'{list(frozen)} lists every task of '
+                             'decode_heads; nothing would train. Add the '
+                             'new task\'s head to decode_heads')
+        return frozen
+
+    def _frozen_modules(self) -> List[nn.Module]:
+        """The frozen tasks' heads and a neck (shared by every task)."""
+        if not self.frozen_tasks:
+            return []
+        modules = [self.decode_heads[t] for t in self.frozen_tasks]
+        if self.with_neck:
+            modules.append(self.neck)
+        return modules
+
+    def train(self, mode: bool = True) -> 'MultiTaskEncoderDecoder':
+        """Set the mode; the frozen tasks' heads (and a neck) stay in eval.
+
+        Args:
+            mode: Training mode.
+
+        Returns:
+            MultiTaskEncoderDecoder: ``self``.
+        """
+        super().train(mode)
+        if mode:
+            for module in self._frozen_modules():
+                module.eval()
+        return self
+
     def _init_task_weights(self, task_weights: Optional[Weights]) -> Weights:
         """Merge ``task_weights`` into the task table's defaults."""
         weights = {t: get_task(t).loss_weight for t in self.tasks}

@@ -34,7 +34,8 @@ def test_adapter_hand_computed():
     identity = torch.full((1, 1, 4), 10.)
     # h = relu([1 + .5, 2 - 4]) = [1.5, 0]; e_1 = [3, 1], e_2 = [1, -1]
     # e_bar = [2, 0]; e_bar W_up + b_up = [2, 0, 2, 1]; s = 0.5
-    out, delta = adapter(u, identity)
+    out, delta, added = adapter(u, identity)
+    assert added == ()
     assert torch.equal(out, torch.tensor([[[11., 10, 11, 10.5]]]))
     assert torch.equal(delta, torch.tensor([[[[1., 1]]], [[[-1., -1]]]]))
     side = delta @ adapter.side_weight()
@@ -47,7 +48,7 @@ def test_adapter_init_is_zero_contribution():
     for lite in (False, True):
         adapter = VMTAdapter(embed_dims=32, num_tasks=3, lite=lite)
         assert adapter.hidden_dims == 2
-        out, delta = adapter(u, identity)
+        out, delta, _ = adapter(u, identity)
         assert torch.equal(out, identity)
         assert delta.shape == (3, 2, 5, 2)
         assert torch.count_nonzero(delta) == 0
@@ -122,3 +123,41 @@ def test_task_scale_shift_closed_forms():
         ext.task_delta(h), BaseTaskExtraction.task_delta(ext, h))
     ext.init_weights()
     assert torch.equal(ext(h), h.expand(3, -1, -1, -1))
+
+
+def test_added_tasks_leave_the_base_computation_alone():
+    """e_bar stays the base tasks' mean; each added task has its delta."""
+    plain = hand_adapter(scale=0.5)
+    adapter = hand_adapter(scale=0.5, added_tasks=('sal', 'depth'))
+    with torch.no_grad():
+        for a in (plain, adapter):
+            a.up.weight.copy_(torch.tensor([[1., 0], [0, 1], [1, 1], [0, 0]]))
+        adapter.added_extraction['sal'].gamma.copy_(torch.tensor([[4., 2]]))
+        adapter.added_extraction['sal'].beta.copy_(torch.tensor([[1., 0]]))
+    names = {n for n, _ in adapter.named_parameters()}
+    assert {'added_extraction.sal.gamma',
+            'added_extraction.depth.beta'} <= names
+    u = torch.tensor([[[1., 2, 3, 4]]])
+    identity = torch.full((1, 1, 4), 10.)
+    ref = plain(u, identity)
+    out = adapter(u, identity)
+    assert torch.equal(out.out, ref.out) and torch.equal(out.delta, ref.delta)
+    # h = [1.5, 0], e_bar = [2, 0]; sal: e = [4*1.5+1, 0] = [7, 0];
+    # depth (identity extraction): e = h = [1.5, 0]
+    assert torch.equal(out.added[0], torch.tensor([[[[5., 0]]]]))
+    assert torch.equal(out.added[1], torch.tensor([[[[-0.5, 0]]]]))
+    adapter.init_weights()
+    assert torch.equal(adapter.added_extraction['sal'].gamma, torch.ones(1, 2))
+
+
+def test_mean_task_state_is_the_task_mean():
+    ext = TaskScaleShift(num_tasks=3, channels=4)
+    with torch.no_grad():
+        ext.gamma.normal_()
+        ext.beta.normal_()
+    one = TaskScaleShift(num_tasks=1, channels=4)
+    one.load_state_dict(ext.mean_task_state(ext.state_dict()))
+    h = torch.randn(2, 5, 4)
+    torch.testing.assert_close(one(h)[0], ext.task_mean(h))
+    with pytest.raises(ValueError, match='no task dimension of size 3'):
+        ext.mean_task_state(dict(gamma=torch.ones(2, 4)))

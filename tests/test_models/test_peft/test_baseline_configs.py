@@ -22,7 +22,9 @@ VMT = {
     'configs/vmt/vmt_swin-t_4xb8-40k_pascal-context-mt-448x448.py',
     'nyud-mt-448x576': 'configs/vmt/vmt_swin-t_4xb8-40k_nyud-mt-448x576.py',
 }
-NAME = re.compile(r'^(?P<method>[a-z0-9-]+)_swin-t_4xb8-40k_'
+#: The VMT config of a baseline's Swin (``swin-t``, ``-s``, ``-b``) and data.
+VMT_OF = 'configs/vmt/vmt_{swin}_4xb8-40k_{data}.py'
+NAME = re.compile(r'^(?P<method>[a-z0-9-]+)_(?P<swin>swin-[tsb])_4xb8-40k_'
                   r'(?P<data>pascal-context-mt-448x448|nyud-mt-448x576)\.py$')
 #: Keys of the VMT backbone that the stock Swin does not take.
 VMT_ONLY = ('type', 'adapter_cfg', 'trainable_patterns')
@@ -48,7 +50,8 @@ def test_baseline_differs_from_vmt_only_in_the_backbone(name):
     match = NAME.match(name)
     assert match, name
     cfg = Config.fromfile(osp.join(BASELINES, name)).to_dict()
-    vmt = Config.fromfile(osp.join(REPO, VMT[match['data']])).to_dict()
+    vmt_path = VMT_OF.format(**match.groupdict())
+    vmt = Config.fromfile(osp.join(REPO, vmt_path)).to_dict()
     for key in SAME:
         assert cfg.get(key) == vmt.get(key), (name, key)
     model, vmt_model = dict(cfg['model']), dict(vmt['model'])

@@ -1,0 +1,15 @@
+# Decoder-only: frozen stock Swin-B, only the four task heads train:
+# the Swin-T config with the Swin-B of _base_/models/swin-b.py
+# (architecture, mmseg's checkpoint, head widths); nothing else differs.
+_base_ = [
+    './decoder-only_swin-t_4xb8-40k_pascal-context-mt-448x448.py',
+    '../_base_/models/swin-b.py',
+]
+model = dict(
+    backbone=dict(
+        backbone=dict(_base_.swin_arch, init_cfg=_base_.swin_init_cfg)),
+    decode_heads=dict(
+        semseg=dict(in_channels=_base_.swin_head_in_channels),
+        human_parts=dict(in_channels=_base_.swin_head_in_channels),
+        sal=dict(in_channels=_base_.swin_head_in_channels),
+        normals=dict(in_channels=_base_.swin_head_in_channels)))

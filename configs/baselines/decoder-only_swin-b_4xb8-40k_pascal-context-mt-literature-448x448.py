@@ -1,0 +1,17 @@
+# The literature-setting twin (data protocol, public recipe and decoder)
+# of
+#   decoder-only_swin-b_4xb8-40k_pascal-context-mt-448x448.py
+# built on the Swin-T literature twin;
+# tests/test_configs/test_literature_twins.py checks the rest.
+_base_ = [
+    './decoder-only_swin-t_4xb8-40k_pascal-context-mt-literature-448x448.py',
+    '../_base_/models/swin-b.py',
+]
+model = dict(
+    backbone=dict(
+        backbone=dict(_base_.swin_arch, init_cfg=_base_.swin_init_cfg)),
+    decode_heads=dict(
+        semseg=dict(in_channels=_base_.swin_head_in_channels),
+        human_parts=dict(in_channels=_base_.swin_head_in_channels),
+        sal=dict(in_channels=_base_.swin_head_in_channels),
+        normals=dict(in_channels=_base_.swin_head_in_channels)))

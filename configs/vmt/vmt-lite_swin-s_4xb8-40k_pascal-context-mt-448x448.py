@@ -1,0 +1,4 @@
+# VMT-Adapter-Lite (W_up = W_down^T, learnable zero-initialised scale)
+# on Swin-S, otherwise identical to the Swin-S VMT config.
+_base_ = ['./vmt_swin-s_4xb8-40k_pascal-context-mt-448x448.py']
+model = dict(backbone=dict(adapter_cfg=dict(lite=True)))
