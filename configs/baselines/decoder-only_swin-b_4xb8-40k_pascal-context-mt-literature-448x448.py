@@ -1,7 +1,7 @@
-# The literature-setting twin (data protocol, public recipe and decoder)
-# of
+# The literature-setting twin of
 #   decoder-only_swin-b_4xb8-40k_pascal-context-mt-448x448.py
-# built on the Swin-T literature twin;
+# with its Swin-T base's literature twin in that base's place (the
+# Swin-B base kept);
 # tests/test_configs/test_literature_twins.py checks the rest.
 _base_ = [
     './decoder-only_swin-t_4xb8-40k_pascal-context-mt-literature-448x448.py',

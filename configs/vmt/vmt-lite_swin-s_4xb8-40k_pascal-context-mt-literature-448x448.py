@@ -1,5 +1,6 @@
-# VMT-Adapter-Lite (W_up = W_down^T, learnable zero-initialised scale)
-# on Swin-S under the literature protocol, otherwise identical to the
-# Swin-S VMT literature config.
+# The literature-setting twin of
+#   vmt-lite_swin-s_4xb8-40k_pascal-context-mt-448x448.py
+# with its original's base's literature twin as its base;
+# tests/test_configs/test_literature_twins.py checks the rest.
 _base_ = ['./vmt_swin-s_4xb8-40k_pascal-context-mt-literature-448x448.py']
 model = dict(backbone=dict(adapter_cfg=dict(lite=True)))

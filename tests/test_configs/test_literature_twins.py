@@ -8,7 +8,8 @@ data protocol, the public MTLoRA recipe (``recipe.py``) in iterations of
 the benchmark's train set, and the literature decoder (``HRFusionHead``).
 A twin is its original's body with the original's bases (model, dataset,
 runtime, schedule) replaced by that one entry, or, for a config built on
-another config, with that config's twin as its base. So:
+another config, with that config's twin in its place (a Swin size base,
+``_base_/models/swin-{s,b}.py``, stays after it). So:
 
 * each entry differs from the default composition it replaces only in the
   setting's keys (:data:`SETTING_KEYS`), and holds the public recipe's
@@ -59,6 +60,8 @@ MODEL_BASES = {
 DEFAULT_RUNTIME = [
     '../default_runtime.py', '../schedules/schedule_40k_adamw_cosine.py'
 ]
+#: The Swin size base a config built on its Swin-T config adds.
+SIZE_BASE = re.compile(r'\.\./_base_/models/swin-[sb]\.py')
 #: ``<benchmark>-<crop>.py`` -> ``<benchmark>-literature-448x448.py``.
 SUFFIX = re.compile(r'_(?P<bench>pascal-context-mt|nyud-mt)-\d+x\d+\.py$')
 LITERATURE = 'literature'
@@ -234,11 +237,14 @@ def expected_twin_base(path: str) -> List[str]:
     """The base a twin of ``path`` must have (see the module docstring)."""
     folder, name = path.split('/')
     bases = _split(osp.join(CONFIGS, path))[2]
-    if len(bases) == 1:  # built on another config: that config's twin
+    if not bases[0].startswith('../_base_/'):
+        # built on another config: that config's twin, then the Swin size
+        # base the original adds, if any
+        assert all(SIZE_BASE.fullmatch(b) for b in bases[1:]), (path, bases)
         base = osp.normpath(osp.join(folder, bases[0]))
         rel = osp.relpath(
             osp.join(osp.dirname(base), twin_name(osp.basename(base))), folder)
-        return [rel if rel.startswith('..') else './' + rel]
+        return [rel if rel.startswith('..') else './' + rel] + bases[1:]
     bench = _bench(name)
     family = 'peft' if 'peft_' in bases[0] else 'vmt'
     assert bases == [
