@@ -27,9 +27,9 @@ from .baseline import make_baseline, read_run_metrics
 from .budget import estimate_seconds, fit_iterations, run_costs
 from .collect import (backbone_counts, config_counts, find_checkpoint,
                       read_test_metrics, read_train_times)
-from .jobs import (ChangedRunsError, classify, describe_actions, execute,
-                      plan_actions)
 from .inprocess import median_after_warmup, read_metrics, run_config, train_run
+from .jobs import (ChangedRunsError, classify, describe_actions, execute,
+                   plan_actions)
 from .launchers import (LAUNCHERS, Command, DistLauncher, InProcessLauncher,
                         Launcher, LocalLauncher, SlurmLauncher, job_name)
 from .manifest import read_manifest, write_manifest
@@ -41,8 +41,7 @@ from .plan import (DEFAULT, Run, fingerprint, plan_efficiency, plan_runs,
 from .plots import plot_delta_m_vs_params, plot_time_vs_tasks
 from .published import published_results, read_published
 from .summary import (finished, format_separations, format_table, metric_key,
-                      separations, stats, summarize, table_notes,
-                      trivial_rows)
+                      separations, stats, summarize, table_notes, trivial_rows)
 from .transplant import (KEEP, find_swin, set_schedule, set_swin_checkpoint,
                          to_demo_config)
 
@@ -59,7 +58,7 @@ __all__ = [
     'Run', 'fingerprint', 'plan_efficiency', 'plan_runs', 'prepare_demo',
     'run_name', 'swin_checkpoint_of', 'plot_delta_m_vs_params',
     'plot_time_vs_tasks', 'published_results', 'read_published', 'finished',
-    'format_separations', 'format_table', 'metric_key', 'separations',
-    'stats', 'summarize', 'table_notes', 'trivial_rows', 'KEEP', 'find_swin',
+    'format_separations', 'format_table', 'metric_key', 'separations', 'stats',
+    'summarize', 'table_notes', 'trivial_rows', 'KEEP', 'find_swin',
     'set_schedule', 'set_swin_checkpoint', 'to_demo_config'
 ]

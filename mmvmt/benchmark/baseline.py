@@ -95,11 +95,10 @@ def _sha256(path: str) -> str:
 
 
 def make_baseline(
-    paths: Sequence[str],
-    metric_overrides: Optional[Mapping[str, str]] = None,
-    configs: Optional[Sequence[str]] = None,
-    mean: bool = False
-) -> Tuple[Dict[str, dict], Dict[str, dict]]:
+        paths: Sequence[str],
+        metric_overrides: Optional[Mapping[str, str]] = None,
+        configs: Optional[Sequence[str]] = None,
+        mean: bool = False) -> Tuple[Dict[str, dict], Dict[str, dict]]:
     """The baseline entries and provenance of single-task runs.
 
     Args:

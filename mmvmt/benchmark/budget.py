@@ -29,26 +29,30 @@ def run_costs(records: Sequence[Mapping]) -> Dict[Tuple, dict]:
     """
     grouped: Dict[Tuple, list] = {}
     for rec in records:
-        if rec.get('kind', 'train') != 'train' or rec.get(
-                'status') != 'finished':
+        if rec.get('kind',
+                   'train') != 'train' or rec.get('status') != 'finished':
             continue
         s, n, w = rec.get('sec_per_iter'), rec.get('iters'), rec.get('wall_s')
         if s is None or n is None or w is None:
             continue
         grouped.setdefault((rec['method'], rec['task']), []).append(
-            (float(s), max(0.0, float(w) - int(n) * float(s))))
+            (float(s), max(0.0,
+                           float(w) - int(n) * float(s))))
     if not grouped:
         raise ValueError('the calibration has no finished run with '
                          'sec_per_iter, iters and wall_s')
     return {
-        key: dict(
+        key:
+        dict(
             sec_per_iter=statistics.fmean(s for s, _ in values),
             fixed_s=statistics.fmean(f for _, f in values))
         for key, values in grouped.items()
     }
 
 
-def estimate_seconds(costs: Mapping[Tuple, Mapping], iters: int, seeds: int,
+def estimate_seconds(costs: Mapping[Tuple, Mapping],
+                     iters: int,
+                     seeds: int,
                      extra_s: float = 0.0) -> float:
     """Wall seconds of the table at ``iters`` iterations and ``seeds``."""
     per_seed = sum(c['fixed_s'] + iters * c['sec_per_iter']

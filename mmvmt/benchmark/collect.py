@@ -32,8 +32,8 @@ from mmvmt.tasks import TASKS
 from mmvmt.utils.param_count import count_parameters
 
 __all__ = [
-    'METRICS_FILE', 'find_checkpoint', 'read_test_metrics',
-    'read_train_times', 'backbone_counts', 'config_counts'
+    'METRICS_FILE', 'find_checkpoint', 'read_test_metrics', 'read_train_times',
+    'backbone_counts', 'config_counts'
 ]
 
 #: The test metrics of a run, below its test dir.
@@ -99,8 +99,8 @@ def read_test_metrics(test_dir: str) -> Dict[str, float]:
             continue
         metrics = {
             k: float(v)
-            for k, v in data.items() if _is_metric(k) and isinstance(
-                v, (int, float)) and not isinstance(v, bool)
+            for k, v in data.items() if _is_metric(k)
+            and isinstance(v, (int, float)) and not isinstance(v, bool)
         }
         if any(k.split('/')[0] in TASKS for k in metrics):
             write_metrics_file(osp.join(test_dir, METRICS_FILE), metrics)
@@ -115,8 +115,7 @@ def read_train_times(work_dir: str, warmup: int) -> dict:
     iteration) of every ``scalars.json`` of the run (resumed runs have
     several)."""
     times: Dict[int, float] = {}
-    for path in glob.glob(
-            osp.join(work_dir, '*', 'vis_data', 'scalars.json')):
+    for path in glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')):
         with open(path, encoding='utf-8') as f:
             for line in f:
                 try:
@@ -126,8 +125,7 @@ def read_train_times(work_dir: str, warmup: int) -> dict:
                 if 'time' in entry and 'iter' in entry:
                     times[int(entry['iter'])] = float(entry['time'])
     kept: List[float] = [
-        t for i, t in sorted(times.items())
-        if i > warmup and math.isfinite(t)
+        t for i, t in sorted(times.items()) if i > warmup and math.isfinite(t)
     ]
     if not kept and times:
         kept = [times[max(times)]]

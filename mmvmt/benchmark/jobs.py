@@ -35,7 +35,7 @@ from .collect import (METRICS_FILE, config_counts, find_checkpoint,
 from .inprocess import run_config, train_run
 from .launchers import Command, Launcher, test_dir
 from .manifest import now, owner, owner_alive, read_manifest, write_manifest
-from .plan import Run
+from .plan import Run, fingerprint, write_config
 
 __all__ = [
     'ACTIONS', 'ChangedRunsError', 'classify', 'plan_actions',
@@ -47,9 +47,20 @@ ACTIONS = ('new', 'rerun', 'interrupted', 'finished', 'failed', 'busy',
            'changed')
 #: The test step's checkpoint in ``--dry-run`` output.
 CHECKPOINT_PLACEHOLDER = 'CHECKPOINT'
-#: Building models for parameter counts is not thread-safe in mmengine's
-#: registries' lazy imports; one at a time.
-_BUILD_LOCK = threading.Lock()
+#: Parsing configs (``ast``: CPython 3.11's parser is not thread-safe,
+#: "AST constructor recursion depth mismatch") and building models for
+#: their parameter counts happen one thread at a time.
+_PARSE_LOCK = threading.Lock()
+
+#: Parameter counts per config (the seeds of a method share them).
+_COUNTS: Dict[str, dict] = {}
+
+
+def _counts(run: Run) -> dict:
+    key = fingerprint(run.cfg.to_dict())
+    if key not in _COUNTS:
+        _COUNTS[key] = config_counts(run.cfg)
+    return dict(_COUNTS[key])
 
 
 class ChangedRunsError(ValueError):
@@ -235,7 +246,12 @@ class _Job:
         run = self.run
         os.makedirs(run.work_dir, exist_ok=True)
         if run.write_config:
-            run.cfg.dump(run.config)
+            with _PARSE_LOCK:
+                write_config(
+                    run.cfg, run.config,
+                    f'{run.key} of the table: {run.source} with the demo '
+                    'settings\n(mmvmt.benchmark.to_demo_config; the seed is '
+                    'set by the command).')
         if run.kind == 'efficiency':
             return self._efficiency()
         if self.launcher.in_process:
@@ -320,12 +336,13 @@ class _Job:
             return self.fail(f'test exited with {rc}', test_log)
         try:
             metrics = read_test_metrics(test_dir(run))
-            with _BUILD_LOCK:
-                counts = config_counts(run.cfg)
+            with _PARSE_LOCK:
+                counts = _counts(run)
         except Exception as err:  # noqa: B902  (recorded, reported)
             return self.fail(f'{type(err).__name__}: {err}', test_log)
         times = read_train_times(run.work_dir, self.warmup)
-        wall = sum(s.get('wall_s', 0.0) for s in self.manifest['steps'].values())
+        wall = sum(
+            s.get('wall_s', 0.0) for s in self.manifest['steps'].values())
         self.manifest.update(
             status='finished',
             metrics=metrics,
@@ -359,8 +376,7 @@ def execute(actions: Sequence[Tuple[Run, str]],
     """
     stop = threading.Event()
     results: Dict[str, dict] = {}
-    todo = [(run, action) for run, action in actions
-            if action in ACTIONS[:3]]
+    todo = [(run, action) for run, action in actions if action in ACTIONS[:3]]
     total = len(todo)
     done = [0]
 
@@ -376,8 +392,7 @@ def execute(actions: Sequence[Tuple[Run, str]],
 
     def job(run: Run, action: str) -> dict:
         try:
-            return _Job(run, action, launcher, root, warmup, log_level,
-                        stop)()
+            return _Job(run, action, launcher, root, warmup, log_level, stop)()
         except Exception:  # noqa: B902  (a runner bug must not stop others)
             manifest = read_manifest(run.work_dir) or _new_manifest(
                 run, launcher, 1)
@@ -407,7 +422,14 @@ def execute(actions: Sequence[Tuple[Run, str]],
     out = []
     for run, _ in actions:
         manifest = results.get(run.key) or read_manifest(run.work_dir)
-        out.append(manifest or dict(
-            key=run.key, kind=run.kind, method=run.method, task=run.task,
-            seed=run.seed, status='not run', error=None, log=None))
+        out.append(
+            manifest or dict(
+                key=run.key,
+                kind=run.kind,
+                method=run.method,
+                task=run.task,
+                seed=run.seed,
+                status='not run',
+                error=None,
+                log=None))
     return out

@@ -97,8 +97,8 @@ class Launcher:
 
     def train(self, run: Run, resume: bool = False) -> Command:
         """Train ``run`` (``resume``: from its latest checkpoint)."""
-        return Command((self.python, TRAIN, run.config,
-                        *self.train_args(run, resume)))
+        return Command(
+            (self.python, TRAIN, run.config, *self.train_args(run, resume)))
 
     def test(self, run: Run, checkpoint: str) -> Command:
         """Test ``run`` from ``checkpoint``."""
@@ -190,30 +190,31 @@ class SlurmLauncher(Launcher):
         with self._lock:
             port = self._ports.setdefault(run.key,
                                           self.port + len(self._ports))
-        return (('GPUS', str(gpus)),
-                ('GPUS_PER_NODE', str(min(gpus, self.gpus_per_node))),
+        return (('GPUS', str(gpus)), ('GPUS_PER_NODE',
+                                      str(min(gpus, self.gpus_per_node))),
                 ('CPUS_PER_TASK', str(self.cpus_per_task)),
                 ('SRUN_ARGS', self.srun_args), ('PORT', str(port)))
 
     def train(self, run: Run, resume: bool = False) -> Command:
-        return Command(('bash', 'tools/slurm_train.sh', self.partition,
-                        job_name(run), run.config,
-                        *self.train_args(run, resume)),
-                       self._env(run, self.gpus))
+        return Command(
+            ('bash', 'tools/slurm_train.sh', self.partition, job_name(run),
+             run.config, *self.train_args(run, resume)),
+            self._env(run, self.gpus))
 
     def test(self, run: Run, checkpoint: str) -> Command:
-        return Command(('bash', 'tools/slurm_test.sh', self.partition,
-                        job_name(run, 'test'), run.config, checkpoint,
-                        *self.test_args(run)), self._env(run, self.gpus))
+        return Command(
+            ('bash', 'tools/slurm_test.sh', self.partition,
+             job_name(run,
+                      'test'), run.config, checkpoint, *self.test_args(run)),
+            self._env(run, self.gpus))
 
     def efficiency(self, run: Run) -> Command:
         """One GPU, ``srun`` directly (not a training script)."""
-        return Command(
-            ('srun', '-p', self.partition, f'--job-name={job_name(run)}',
-             '--gres=gpu:1', '--ntasks=1',
-             f'--cpus-per-task={self.cpus_per_task}',
-             *shlex.split(self.srun_args), 'python', '-u', EFFICIENCY,
-             *run.args))
+        return Command(('srun', '-p', self.partition,
+                        f'--job-name={job_name(run)}', '--gres=gpu:1',
+                        '--ntasks=1', f'--cpus-per-task={self.cpus_per_task}',
+                        *shlex.split(self.srun_args), 'python', '-u',
+                        EFFICIENCY, *run.args))
 
 
 #: ``--launcher`` name -> class.

@@ -65,12 +65,11 @@ BENCHMARKS: Dict[str, _Benchmark] = dict(
         '_swin-t_4xb8-40k_pascal-context-mt-literature-448x448.py',
         ('semseg', 'human_parts', 'sal', 'normals'),
         'configs/cnn_reference/resnet18-w32-scratch_pascal_demo.py'),
-    nyud=_Benchmark(
-        'configs/vmt/swin-t_nyud_demo.py',
-        '_swin-t_4xb8-40k_nyud-mt-448x576.py',
-        '_swin-t_4xb8-40k_nyud-mt-literature-448x448.py',
-        ('semseg', 'depth', 'normals'),
-        'configs/cnn_reference/resnet18-w32-scratch_nyud_demo.py'))
+    nyud=_Benchmark('configs/vmt/swin-t_nyud_demo.py',
+                    '_swin-t_4xb8-40k_nyud-mt-448x576.py',
+                    '_swin-t_4xb8-40k_nyud-mt-literature-448x448.py',
+                    ('semseg', 'depth', 'normals'),
+                    'configs/cnn_reference/resnet18-w32-scratch_nyud_demo.py'))
 
 #: (name, folder, label) in the order of the paper's table.
 _ROWS = (

@@ -16,8 +16,8 @@ import copy
 import hashlib
 import json
 import os.path as osp
-from typing import (Dict, List, NamedTuple, Optional, Sequence, Tuple,
-                    Union)
+import pprint
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 from mmengine.config import Config
 
@@ -27,7 +27,7 @@ from .transplant import (LOADERS, find_swin, set_schedule, set_swin_checkpoint,
 
 __all__ = [
     'DEFAULT', 'Run', 'prepare_demo', 'swin_checkpoint_of', 'run_name',
-    'fingerprint', 'plan_runs', 'plan_efficiency'
+    'fingerprint', 'write_config', 'plan_runs', 'plan_efficiency'
 ]
 
 #: ``checkpoint`` of :func:`prepare_demo`: keep the demo config's.
@@ -140,6 +140,30 @@ def fingerprint(*parts) -> str:
     """SHA-256 (hex, 16 digits) of JSON-serialisable parts."""
     text = json.dumps(parts, sort_keys=True, default=repr)
     return hashlib.sha256(text.encode('utf-8')).hexdigest()[:16]
+
+
+def write_config(cfg: Config, path: str, header: str = '') -> None:
+    """Write ``cfg`` as a Python config that loads back to the same dict.
+
+    One ``key = <pprint of the value>`` per top-level key: the values of a
+    resolved config are plain literals, and this takes milliseconds where
+    ``Config.dump`` (yapf) takes about a second per config on the 2-core
+    machine. Falls back to ``Config.dump`` if the text does not load back
+    to the same dict.
+
+    Args:
+        cfg: The config.
+        path: The ``.py`` file to write.
+        header: Comment lines for the top of the file.
+    """
+    data = cfg.to_dict()
+    text = ''.join(f'# {line}\n' for line in header.splitlines())
+    text += ''.join(f'{key} = {pprint.pformat(value, sort_dicts=False)}\n'
+                    for key, value in data.items())
+    with open(path, 'w', encoding='utf-8') as f:
+        f.write(text)
+    if Config.fromfile(path).to_dict() != data:
+        cfg.dump(path)
 
 
 def _demo_cfg(method: Method, path: str, demo: Config, root: str) -> Config:

@@ -16,6 +16,8 @@ from matplotlib.figure import Figure
 
 __all__ = ['plot_delta_m_vs_params', 'plot_time_vs_tasks']
 
+#: A published value: ``(label, parameters, delta_m)``.
+Point = Tuple[str, float, float]
 #: Below this many parameters the x axis is linear.
 LINEAR_BELOW = 1000
 
@@ -28,8 +30,7 @@ def _save(fig: Figure, path: str) -> None:
 def plot_delta_m_vs_params(rows: Sequence[Mapping],
                            path: str,
                            title: str,
-                           published: Sequence[Tuple[str, float,
-                                                     float]] = ()) -> int:
+                           published: Sequence[Point] = ()) -> int:
     """Draw delta_m against trainable backbone parameters.
 
     Args:
@@ -44,7 +45,7 @@ def plot_delta_m_vs_params(rows: Sequence[Mapping],
     """
     fig = Figure(figsize=(7.5, 5))
     ax = fig.add_subplot()
-    drawn = 0
+    drawn, largest = 0, LINEAR_BELOW
     for row in rows:
         if 'delta_m' not in row or row.get('backbone_trainable') is None:
             continue
@@ -54,14 +55,14 @@ def plot_delta_m_vs_params(rows: Sequence[Mapping],
             stat['mean'],
             yerr=stat['spread'] or 0.0,
             fmt='o',
-            capsize=3,
-            label=row['label'])
+            capsize=3)
         ax.annotate(
             row['label'], (row['backbone_trainable'], stat['mean']),
             textcoords='offset points',
             xytext=(4, 4),
             fontsize=7)
         drawn += 1
+        largest = max(largest, row['backbone_trainable'])
     for i, (label, params, value) in enumerate(published):
         ax.scatter(
             params,
@@ -76,13 +77,18 @@ def plot_delta_m_vs_params(rows: Sequence[Mapping],
             xytext=(4, -10),
             fontsize=7,
             color='grey')
+        largest = max(largest, params)
     ax.axhline(0.0, color='black', linewidth=0.5)
     ax.set_xscale('symlog', linthresh=LINEAR_BELOW)
+    decades = range(3, len(str(int(largest))) + 1)
+    ax.set_xticks([0] + [10**d for d in decades])
+    ax.set_xlim(-LINEAR_BELOW / 2, largest * 8)
     ax.set_xlabel('trainable backbone parameters (symlog: linear below '
                   f'{LINEAR_BELOW:,})')
     ax.set_ylabel('Δm (%) vs single-task, mean ± std over seeds')
     ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=7, loc='best')
+    if published:
+        ax.legend(fontsize=7, loc='best')
     _save(fig, path)
     return drawn
 
@@ -126,6 +132,10 @@ def plot_time_vs_tasks(results: Sequence[Mapping],
             ax.plot([e['tasks'] for e in entries], [e[key] for e in entries],
                     marker='o',
                     label=method)
+        ax.set_xticks(
+            sorted({e['tasks']
+                    for es in series.values()
+                    for e in es}))
         ax.set_xlabel('number of tasks T')
         ax.set_ylabel(label)
         ax.set_ylim(bottom=0)

@@ -7,12 +7,10 @@ table's method names; ``--published FILE`` takes another small file of the
 same shape as the result::
 
     {"vmt": {"delta_m": 3.96, "source": "VMT-Adapter paper, Table 1"}}
-
-The single-task baseline is at delta_m 0 by definition.
 """
 import json
 import math
-from typing import Dict, Mapping, Optional, Tuple
+from typing import Dict, Mapping, Tuple
 
 from mmvmt.datasets.facts import load_facts
 
@@ -20,11 +18,10 @@ __all__ = ['FACTS_KEY', 'published_results', 'read_published']
 
 #: The facts file's section of published numbers.
 FACTS_KEY = 'literature_baselines'
-#: Benchmark -> method -> (entry, its delta_m key or None for 0, source).
-_MAP: Dict[str, Dict[str, Tuple[str, Optional[str], str]]] = dict(
+#: Benchmark -> method -> (entry, its delta_m key, source). The
+#: single-task baseline is left out: its delta_m is 0 by definition.
+_MAP: Dict[str, Dict[str, Tuple[str, str, str]]] = dict(
     pascal={
-        'fullft-st': ('pascal_swin-t_single_task_full_finetune', None,
-                      'the published single-task Swin-T baseline'),
         'mtlora-r64': ('pascal_swin-t_mtlora_r64', 'delta_m',
                        'MTLoRA paper (Agiza et al., CVPR 2024)'),
         'vmt': ('vmt_adapter_paper_claims', 'delta_m_vmt',
@@ -40,9 +37,8 @@ def published_results(benchmark: str) -> Dict[str, dict]:
     facts = load_facts()[FACTS_KEY]
     out = {}
     for method, (entry, key, source) in _MAP.get(benchmark, {}).items():
-        value = 0.0 if key is None else float(facts[entry][key])
         out[method] = dict(
-            delta_m=value,
+            delta_m=float(facts[entry][key]),
             source=f'{source}; {FACTS_KEY}.{entry} of '
             'mmvmt/data/pascal_mt_facts.json')
     return out

@@ -64,8 +64,10 @@ def finished(record: Mapping) -> bool:
 
 
 def _index(runs: Sequence[Mapping]) -> Dict[tuple, Mapping]:
-    return {(r['method'], r['task'], r['seed']): r
-            for r in runs if r.get('kind', 'train') == 'train'}
+    return {
+        (r['method'], r['task'], r['seed']): r
+        for r in runs if r.get('kind', 'train') == 'train'
+    }
 
 
 def _row(method: Method, index: Mapping, tasks: Sequence[str],
@@ -164,10 +166,10 @@ def summarize(runs: Sequence[Mapping],
         baseline=None if baseline is None else dict(baseline), rows=rows)
 
 
-def trivial_rows(trivial: Mapping[str, Mapping[str, float]],
-                 tasks: Sequence[str],
-                 baseline: Optional[Mapping[str, Mapping]] = None
-                 ) -> List[dict]:
+def trivial_rows(
+        trivial: Mapping[str, Mapping[str, float]],
+        tasks: Sequence[str],
+        baseline: Optional[Mapping[str, Mapping]] = None) -> List[dict]:
     """One row per trivial predictor (``name -> {metric key: value}``).
 
     A task the predictor does not cover has no cell; delta_m only where it
@@ -267,7 +269,7 @@ def _label(row: Mapping) -> str:
 
 def format_table(summary: Mapping,
                  tasks: Sequence[str],
-                 extra_rows: Sequence[Mapping] = ()) -> str:
+                 extra_rows: Sequence = ()) -> str:
     """The paper-style Markdown table of :func:`summarize`'s output (and
     ``extra_rows``, e.g. :func:`trivial_rows`, at the end)."""
     head = ['Method', 'Trainable backbone params', '% of backbone']
@@ -286,9 +288,7 @@ def format_table(summary: Mapping,
             _label(row), NONE if count is None else f'{count:,}',
             NONE if percent is None else f'{percent:.2f}'
         ]
-        cells += [
-            _pm(row.get('metrics', {}).get(task), 2) for task in tasks
-        ]
+        cells += [_pm(row.get('metrics', {}).get(task), 2) for task in tasks]
         cells += [
             _pm(row.get('delta_m'), 2, sign=True),
             _pm(row.get('sec_per_iter'), 3)
@@ -320,7 +320,8 @@ def table_notes(summary: Mapping, seeds: Sequence[int],
     ]
     for row in summary['rows']:
         for miss in row['missing']:
-            what = row['label'] + (f' ({miss["task"]})' if miss['task'] else '')
+            what = row['label'] + (f' ({miss["task"]})'
+                                   if miss['task'] else '')
             where = f' (log: {miss["log"]})' if miss['log'] else ''
             notes.append(f'† {what} seed {miss["seed"]}: {miss["status"]}'
                          f'{where}; not in the row.')

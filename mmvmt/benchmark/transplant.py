@@ -110,11 +110,10 @@ def _set_baseline(cfg: dict, baseline: Any) -> None:
                 evaluator['baseline'] = copy.deepcopy(baseline)
 
 
-def to_demo_config(
-        method_cfg: Config,
-        demo_cfg: Config,
-        baseline: Union[None, Mapping, str, _Keep] = KEEP,
-        model: bool = True) -> Config:
+def to_demo_config(method_cfg: Config,
+                   demo_cfg: Config,
+                   baseline: Union[None, Mapping, str, _Keep] = KEEP,
+                   model: bool = True) -> Config:
     """The method's config with the demo settings of ``demo_cfg``.
 
     See the module docstring for what moves. Neither input is changed.

@@ -230,8 +230,8 @@ def test_select_methods_always_adds_the_single_task_baseline(methods):
     assert len(methods) == 11
     literature = db.methods_of('pascal', REPO, 'literature')
     assert db.CNN_REFERENCE not in literature and len(literature) == 17
-    assert all('-literature-448x448.py' in p
-               for m in literature.values() for _, p in m.configs)
+    assert all('-literature-448x448.py' in p for m in literature.values()
+               for _, p in m.configs)
     with pytest.raises(ValueError, match="unknown method.*'nope'"):
         db.select_methods(methods, ['nope'])
     nyud = db.methods_of('nyud', REPO)
@@ -347,8 +347,7 @@ def test_table_prints_the_summary():
     # One seed against seed 0's single-task numbers, no spread:
     # (46.2 / 40 - 1) + (45 / 50 - 1) + (61 / 60 - 1) - (19.95 / 20 - 1).
     one = _summary([r for r in _hand_runs() if r['seed'] == 0], (0, ),
-                   dict(semseg=40.0, human_parts=50.0, sal=60.0,
-                        normals=20.0))
+                   dict(semseg=40.0, human_parts=50.0, sal=60.0, normals=20.0))
     assert one['rows'][1]['delta_m']['spread'] is None
     delta = (6.2 / 40 - 5 / 50 + 1 / 60 + 0.05 / 20) * 100 / 4
     assert one['rows'][1]['delta_m']['mean'] == pytest.approx(delta)
@@ -388,6 +387,7 @@ def test_a_failed_run_is_marked_and_the_row_keeps_the_other_seeds():
 
 
 def test_separations_name_the_pairs_outside_the_spread():
+
     def row(label, values):
         return dict(label=label, delta_m=db.stats(values))
 
@@ -400,10 +400,9 @@ def test_separations_name_the_pairs_outside_the_spread():
     ]
     found = db.separations(rows)
     assert [(s['higher'], s['lower']) for s in found] == [('A', 'B'),
-                                                         ('C', 'B')]
+                                                          ('C', 'B')]
     assert found[0]['difference'] == pytest.approx(4.5)
-    assert found[0]['spread'] == pytest.approx(math.sqrt(2) +
-                                               math.sqrt(0.5))
+    assert found[0]['spread'] == pytest.approx(math.sqrt(2) + math.sqrt(0.5))
     lines = db.format_separations(rows)
     assert '2 of 3 pairs' in lines[0]
     assert lines[1] == '- A > B: +4.50 (spread 2.12)'
@@ -426,9 +425,8 @@ def test_trivial_rows_show_what_they_cover():
         }
     }
     rows = db.trivial_rows(trivial, PASCAL_TASKS, _baseline())
-    assert [r['label'] for r in rows] == [
-        'Trivial: all-background', 'Trivial: everything'
-    ]
+    assert [r['label'] for r in rows
+            ] == ['Trivial: all-background', 'Trivial: everything']
     assert 'delta_m' not in rows[0]
     assert rows[1]['delta_m']['mean'] == pytest.approx(-50.0)
     assert rows[1]['delta_m']['spread'] is None
@@ -521,8 +519,8 @@ def test_a_failed_run_exits_non_zero_naming_it_and_its_log(
     assert 'RuntimeError: boom' in log.read_text()
     assert '| VMT-Adapter † | 12 |' in captured.out  # seed 0 only, marked
     # Every single-task normals run fails too: no baseline, no delta_m.
-    fake_runs.update({('fullft-st', 'normals', 0), ('fullft-st', 'normals',
-                                                     1)})
+    fake_runs.update({('fullft-st', 'normals', 0),
+                      ('fullft-st', 'normals', 1)})
     assert tool.main(_tool_args(tmp_path, '--work-dir',
                                 str(tmp_path / 'w2'))) == 1
     captured = capsys.readouterr()
@@ -575,7 +573,9 @@ def test_quick_run_gives_a_complete_table(tmp_path, pascal_root, capsys):
         assert cfg.train_cfg.max_iters == tool.QUICK['max_iters']
         assert cfg.train_dataloader.dataset.data_root == pascal_root
     assert rows[1]['backbone_trainable'] == 0
-    methods = [line for line in printed.splitlines()
-               if line.startswith('| ') and 'Trivial' not in line]
+    methods = [
+        line for line in printed.splitlines()
+        if line.startswith('| ') and 'Trivial' not in line
+    ]
     assert len(methods) == 1 + 3
     assert 'nan' not in '\n'.join(methods)

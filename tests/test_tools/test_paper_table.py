@@ -13,7 +13,7 @@ import glob
 import json
 import os
 import os.path as osp
-import re
+import shlex
 import stat
 import sys
 
@@ -30,6 +30,7 @@ from mmvmt.datasets.facts import load_facts
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 PASCAL_TASKS = ('semseg', 'human_parts', 'sal', 'normals')
 tool = load_tool('analysis_tools/paper_table')
+PAPER_TABLE = 'python tools/analysis_tools/paper_table.py'
 
 #: Single-task metrics per seed (baseline = the means 42, 50, 61, 21) and
 #: VMT's, whose delta_m are 1.25 and 4.75 (as test_demo_benchmark.py).
@@ -125,15 +126,21 @@ def slurm(tmp_path, monkeypatch):
     return calls
 
 
-def _args(tmp_path, work='work', *extra):
+def _args(tmp_path, *extra, seeds=('0', '1')):
+    """Slurm, VMT and the single-task runs of the PASCAL demo."""
     return [
         '--launcher', 'slurm', '--partition', 'debug', '--gpus', '2',
-        '--srun-args', '--time=1:00:00 --qos=low', '--methods', 'vmt',
-        '--seeds', '0', '1', '--data-root',
+        '--srun-args=--time=1:00:00 --qos=low', '--methods', 'vmt', '--seeds',
+        *seeds, '--data-root',
         str(tmp_path), '--backbone-checkpoint', 'none', '--no-trivial',
         '--work-dir',
-        str(tmp_path / work), *extra
+        str(tmp_path / 'work'), *extra
     ]
+
+
+def _one_seed(tmp_path, *extra):
+    """:func:`_args` with seed 0 only and no efficiency run."""
+    return _args(tmp_path, '--no-efficiency', *extra, seeds=('0', ))
 
 
 def _job(call):
@@ -145,8 +152,7 @@ def _after_python(call):
     return argv[argv.index('python') + 1:]
 
 
-def test_slurm_launches_one_job_per_run_and_tabulates(tmp_path, slurm,
-                                                      capsys):
+def test_slurm_launches_one_job_per_run_and_tabulates(tmp_path, slurm, capsys):
     assert tool.main(_args(tmp_path)) == 0
     out = capsys.readouterr().out
     calls = slurm()
@@ -170,8 +176,8 @@ def test_slurm_launches_one_job_per_run_and_tabulates(tmp_path, slurm,
                      '--cpus-per-task=5', '--time=1:00:00', '--qos=low'):
             assert flag in argv, flag
         assert _after_python(call) == [
-            '-u', 'tools/train.py', f'{run_dir}/config.py',
-            '--launcher=slurm', '--work-dir', run_dir, '--cfg-options',
+            '-u', 'tools/train.py', f'{run_dir}/config.py', '--launcher=slurm',
+            '--work-dir', run_dir, '--cfg-options',
             f'randomness.seed={key[-1]}'
         ]
         assert call['gpus'] == '2'
@@ -197,8 +203,9 @@ def test_slurm_launches_one_job_per_run_and_tabulates(tmp_path, slurm,
     assert 'tools/slurm_train.sh debug mmvmt-vmt-seed1' in manifest['command']
     assert manifest['metrics']['sal/mIoU'] == 73.2
     assert json.loads(
-        (work / 'vmt' / 'seed1' / 'test' / 'metrics.json').read_text()
-    ) == dict(VMT[1], **{'multitask/delta_m': 9.0})
+        (work / 'vmt' / 'seed1' / 'test' /
+         'metrics.json').read_text()) == dict(VMT[1],
+                                              **{'multitask/delta_m': 9.0})
     for name in ('table.md', 'results.json', 'baseline.json',
                  'delta_m_vs_params.png', 'time_vs_tasks.png'):
         assert (work / name).stat().st_size > 0, name
@@ -210,27 +217,28 @@ def test_slurm_launches_one_job_per_run_and_tabulates(tmp_path, slurm,
 
 def test_a_failed_job_is_reported_the_others_tabulated_then_rerun(
         tmp_path, slurm, capsys, monkeypatch):
-    monkeypatch.setenv('STUB_FAIL', 'mmvmt-vmt-seed1')
-    assert tool.main(_args(tmp_path)) == 1
+    monkeypatch.setenv('STUB_FAIL', 'mmvmt-vmt-seed0')
+    assert tool.main(_one_seed(tmp_path)) == 1
     captured = capsys.readouterr()
-    log = tmp_path / 'work' / 'vmt' / 'seed1' / 'train.log'
-    assert ('FAILED vmt/seed1: training exited with 3 '
+    log = tmp_path / 'work' / 'vmt' / 'seed0' / 'train.log'
+    assert ('FAILED vmt/seed0: training exited with 3 '
             f'(log: {log})') in captured.err
-    assert '| VMT-Adapter † |' in captured.out
-    assert '| Single-task full fine-tuning (4 models) |' in captured.out
-    assert f'† VMT-Adapter seed 1: failed (log: {log})' in captured.out
+    assert '| VMT-Adapter (failed †) | — |' in captured.out
+    assert '| Single-task full fine-tuning (4 models) | 9,131,704 |' in (
+        captured.out)
+    assert f'† VMT-Adapter seed 0: failed (log: {log})' in captured.out
     launched = len(slurm())
     # Not rerun unless asked; then only it, the failed attempt kept aside.
-    assert tool.main(_args(tmp_path)) == 1
+    assert tool.main(_one_seed(tmp_path)) == 1
     assert len(slurm()) == launched
     monkeypatch.delenv('STUB_FAIL')
-    assert tool.main(_args(tmp_path, 'work', '--rerun-failed')) == 0
+    assert tool.main(_one_seed(tmp_path, '--rerun-failed')) == 0
     assert [_job(c) for c in slurm()[launched:]
-            ] == ['mmvmt-vmt-seed1', 'mmvmt-vmt-seed1-test']
-    old = db.read_manifest(str(tmp_path / 'work' / 'vmt' / 'seed1.attempt1'))
+            ] == ['mmvmt-vmt-seed0', 'mmvmt-vmt-seed0-test']
+    old = db.read_manifest(str(tmp_path / 'work' / 'vmt' / 'seed0.attempt1'))
     assert old['status'] == 'failed' and old['attempt'] == 1
     assert db.read_manifest(str(tmp_path / 'work' / 'vmt' /
-                                'seed1'))['attempt'] == 2
+                                'seed0'))['attempt'] == 2
 
 
 def _dead_pid():
@@ -243,11 +251,11 @@ def _dead_pid():
 
 def test_interrupted_runs_resume_and_changed_settings_are_refused(
         tmp_path, slurm, capsys):
-    assert tool.main(_args(tmp_path)) == 0
+    assert tool.main(_one_seed(tmp_path)) == 0
     work = tmp_path / 'work'
     # Killed while training: resumes from its checkpoint; killed while
     # testing: only the test runs again.
-    for run, train_rc in (('fullft-st-sal/seed0', None), ('vmt/seed1', 0)):
+    for run, train_rc in (('fullft-st-sal/seed0', None), ('vmt/seed0', 0)):
         path = str(work / run)
         manifest = db.read_manifest(path)
         manifest['status'] = 'running'
@@ -255,11 +263,11 @@ def test_interrupted_runs_resume_and_changed_settings_are_refused(
         manifest['steps']['train']['rc'] = train_rc
         db.write_manifest(path, manifest)
     launched = len(slurm())
-    assert tool.main(_args(tmp_path)) == 0
+    assert tool.main(_one_seed(tmp_path)) == 0
     new = slurm()[launched:]
     assert sorted(_job(c) for c in new) == [
         'mmvmt-fullft-st-sal-seed0', 'mmvmt-fullft-st-sal-seed0-test',
-        'mmvmt-vmt-seed1-test'
+        'mmvmt-vmt-seed0-test'
     ]
     (resumed, ) = [c for c in new if 'tools/train.py' in c['argv']]
     assert resumed['argv'][-1] == '--resume'
@@ -268,16 +276,15 @@ def test_interrupted_runs_resume_and_changed_settings_are_refused(
     manifest = db.read_manifest(path)
     manifest.update(status='running', owner=dict(manifest['owner'], pid=1))
     db.write_manifest(path, manifest)
-    assert tool.main(_args(tmp_path)) == 1
+    assert tool.main(_one_seed(tmp_path)) == 1
     assert len(slurm()) == launched + 3
     assert 'RUNNING vmt/seed0' in capsys.readouterr().err
     # Other settings than the finished runs': nothing is launched.
-    capsys.readouterr()
     assert tool.main(
-        _args(tmp_path, 'work', '--cfg-options',
-              'optim_wrapper.optimizer.lr=0.5')) == 2
+        _one_seed(tmp_path, '--cfg-options',
+                  'optim_wrapper.optimizer.lr=0.5')) == 2
     err = capsys.readouterr().err
-    assert 'other settings' in err and 'vmt/seed1' in err
+    assert 'other settings' in err and 'fullft-st-sal/seed0' in err
     assert len(slurm()) == launched + 3
 
 
@@ -295,8 +302,8 @@ def test_dry_run_of_the_literature_setting_lists_every_command(
         tmp_path, capsys):
     work = tmp_path / 'lit'
     assert tool.main([
-        '--setting', 'literature', '--launcher', 'slurm', '--partition',
-        'gpu', '--gpus', '4', '--seeds', '0', '1', '--work-dir',
+        '--setting', 'literature', '--launcher', 'slurm', '--partition', 'gpu',
+        '--gpus', '4', '--seeds', '0', '1', '--work-dir',
         str(work)
     ] + ['--dry-run']) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -331,9 +338,10 @@ def test_dist_and_local_commands():
         cfg=None,
         fingerprint='f')
     dist = db.DistLauncher(4, cfg_options=['a=1'])
-    assert dist.train(run, resume=True).shell() == (
-        'bash tools/dist_train.sh /r/configs/vmt/x.py 4 --work-dir '
-        '/w/vmt/seed3 --cfg-options randomness.seed=3 a=1 --resume')
+    assert dist.train(
+        run, resume=True).shell() == (
+            'bash tools/dist_train.sh /r/configs/vmt/x.py 4 --work-dir '
+            '/w/vmt/seed3 --cfg-options randomness.seed=3 a=1 --resume')
     assert dist.test(run, '/w/best.pth').shell() == (
         'bash tools/dist_test.sh /r/configs/vmt/x.py /w/best.pth 4 '
         '--work-dir /w/vmt/seed3/test --cfg-options a=1')
@@ -355,18 +363,22 @@ def _readme_section():
 def test_the_readme_commands_plan_as_written(tmp_path, capsys):
     """Every paper_table.py command of the README's reproduce section runs
     as written up to the launch (--dry-run)."""
-    commands = [
-        line.strip().rstrip('\\').strip()
-        for line in re.findall(r'python tools/analysis_tools/paper_table.py'
-                               r'[^\n]*(?:\\\n[^\n]*)*', _readme_section())
-    ]
-    commands = [' '.join(c.replace('\\\n', ' ').split()) for c in commands]
+    commands, current = [], None
+    for line in _readme_section().splitlines():
+        if current is None and line.startswith(PAPER_TABLE):
+            current = ''
+        if current is not None:
+            current += line.rstrip('\\') + ' '
+            if not line.endswith('\\'):
+                commands.append(current)
+                current = None
     assert len(commands) >= 2
     for i, command in enumerate(commands):
-        argv = command.split()[2:]
+        argv = shlex.split(command)[2:]
         assert '--setting' in argv and 'literature' in argv, command
-        assert tool.main(argv + ['--dry-run', '--work-dir',
-                                 str(tmp_path / str(i))]) == 0, command
+        assert tool.main(argv +
+                         ['--dry-run', '--work-dir',
+                          str(tmp_path / str(i))]) == 0, command
         out = capsys.readouterr().out
         assert 'literature-448x448.py' in out
 
@@ -378,7 +390,7 @@ def test_published_values_come_from_the_facts_file():
         'pascal_swin-t_mtlora_r64']['delta_m'] == 2.55
     assert values['vmt']['delta_m'] == 3.96
     assert values['vmt-lite']['delta_m'] == 1.34
-    assert values['fullft-st']['delta_m'] == 0.0
+    assert set(values) == {'mtlora-r64', 'vmt', 'vmt-lite'}
     assert published.published_results('nyud') == {}
     # The README quotes the same numbers.
     section = _readme_section()
@@ -409,8 +421,8 @@ def test_fit_budget_solves_for_the_iterations(tmp_path, capsys):
             sec_per_iter=sec,
             iters=20,
             wall_s=20 * sec + fixed) for s in (0, 1)
-        for m, t, sec, fixed in (('vmt', None, 0.5, 10.0), ('fullft-st',
-                                                          'sal', 0.25, 30.0))
+        for m, t, sec, fixed in (('vmt', None, 0.5, 10.0),
+                                 ('fullft-st', 'sal', 0.25, 30.0))
     ] + [dict(kind='efficiency', status='finished', wall_s=100.0)]
     costs = db.run_costs(runs)
     assert costs[('vmt', None)] == dict(sec_per_iter=0.5, fixed_s=10.0)
@@ -467,13 +479,12 @@ def test_the_cnn_reference_is_a_plain_cnn_with_the_demo_heads(benchmark):
     counts = db.backbone_counts(model)
     assert counts['backbone_trainable'] == counts['backbone_params'] > 0
     feats = model.extract_feat(torch.zeros(1, 3, 64, 64))
-    assert [f.shape[1] for f in feats] == list(
-        demo.model.decode_heads.semseg.in_channels)
+    assert [f.shape[1]
+            for f in feats] == list(demo.model.decode_heads.semseg.in_channels)
     assert [f.shape[-1] for f in feats] == [16, 8, 4, 2]
     # The table gives it the run's data and schedule like every method.
     prepared = db.prepare_demo(
         osp.join(REPO, db.demo_config_of(benchmark)), max_iters=7)
-    (run, ) = db.plan_runs({db.CNN_REFERENCE: cnn}, [0], '/w', REPO,
-                           prepared)
+    (run, ) = db.plan_runs({db.CNN_REFERENCE: cnn}, [0], '/w', REPO, prepared)
     assert run.cfg.train_cfg.max_iters == 7
     assert run.cfg.model.backbone.type == 'ResNet'

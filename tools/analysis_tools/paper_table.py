@@ -62,6 +62,12 @@ from mmvmt.fileio.baseline_file import write_baseline_file
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 #: ``--quick``: iterations, validation images, timing warm-up, workers.
 QUICK = dict(max_iters=4, val_images=2, warmup=1, num_workers=0)
+#: The demo table's iterations per run (not the demo config's 600): the 14
+#: runs x 3 seeds fit about 60 min on the 2-core machine. Estimated from
+#: the per-iteration times and per-run fixed costs of the measured 250-
+#: iteration table (README); recompute for new demo data with
+#: ``--fit-budget 60 --timings-from <calibration>/results.json``.
+DEMO_MAX_ITERS = 280
 #: Seeds per setting (the demo ranks methods over seeds; the literature
 #: tables are single runs).
 SEEDS = dict(demo=[0, 1, 2], literature=[0])
@@ -74,8 +80,7 @@ EFFICIENCY_ARGS = dict(
     demo=('--backbone-only', '--tasks', '1,2,4', '--size', '96', '--rounds',
           '3', '--threads', '1'),
     literature=('--backbone-only', '--tasks', '1,2,4,6', '--size', '448',
-                '--batch', '8', '--rounds', '10', '--device', 'cuda',
-                '--amp'),
+                '--batch', '8', '--rounds', '10', '--device', 'cuda', '--amp'),
     quick=('--quick', '--tasks', '1,2'))
 #: Output files in the work dir.
 OUTPUTS = dict(
@@ -123,7 +128,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--gpus-per-node', type=int, help='slurm: default min(--gpus, 8)')
     parser.add_argument('--cpus-per-task', type=int, default=5)
     parser.add_argument(
-        '--srun-args', default='', help='slurm: extra srun arguments')
+        '--srun-args',
+        default='',
+        help='slurm: extra srun arguments, one string; write '
+        '--srun-args="--time=1-00:00:00 ..." (with "=")')
     parser.add_argument(
         '--max-jobs',
         type=int,
@@ -195,8 +203,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     demo.add_argument(
         '--max-iters',
         type=int,
-        help="schedule length, schedulers scaled (default: the demo "
-        "config's)")
+        help='schedule length, schedulers scaled (default '
+        f'{DEMO_MAX_ITERS}: the table fits about 60 min on 2 cores)')
     demo.add_argument(
         '--val-images', type=int, help='validate on the first N images')
     demo.add_argument(
@@ -228,6 +236,8 @@ def _resolve(parser: argparse.ArgumentParser,
     for key in ('max_iters', 'val_images', 'num_workers'):
         if getattr(args, key) is None:
             setattr(args, key, quick.get(key))
+    if demo and args.max_iters is None:
+        args.max_iters = DEMO_MAX_ITERS
     if args.timing_warmup is None:
         args.timing_warmup = quick.get('warmup', 5)
     if args.seeds is None:
@@ -316,8 +326,8 @@ def _fit_budget(args: argparse.Namespace) -> int:
         calibration = json.load(f)
     runs = calibration['runs']
     costs = bm.run_costs(runs)
-    extra = sum(r.get('wall_s') or 0.0 for r in runs
-                if r.get('kind') == 'efficiency')
+    extra = sum(
+        r.get('wall_s') or 0.0 for r in runs if r.get('kind') == 'efficiency')
     extra += calibration.get('trivial_s') or 0.0
     seeds = len(args.seeds)
     iters = bm.fit_iterations(costs, args.fit_budget * 60, seeds, extra)
@@ -355,8 +365,8 @@ def _baseline(manifests: Sequence[dict], tasks: Sequence[str],
         equivalent make_baseline command and a note (why there is none).
     """
     finished = [
-        m for m in manifests if m.get('method') == bm.SINGLE_TASK and
-        bm.finished(m) and m.get('metrics_file')
+        m for m in manifests if m.get('method') == bm.SINGLE_TASK
+        and bm.finished(m) and m.get('metrics_file')
     ]
     paths = [m['metrics_file'] for m in finished]
     configs = [m['source'] for m in finished]
@@ -444,8 +454,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                                           osp.relpath(demo_path, REPO))
             if problems and not args.dry_run:
                 raise ValueError('\n'.join(problems))
-        runs = bm.plan_runs(methods, args.seeds, args.work_dir, REPO,
-                            demo_cfg, args.cfg_dict)
+        runs = bm.plan_runs(methods, args.seeds, args.work_dir, REPO, demo_cfg,
+                            args.cfg_dict)
         if not args.no_efficiency:
             runs.append(
                 bm.plan_efficiency(_efficiency_args(args), args.work_dir))
@@ -475,19 +485,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     return _report(args, methods, tasks, manifests, demo_cfg, baseline_file)
 
 
-def _report(args, methods, tasks, manifests, demo_cfg,
-            baseline_file) -> int:
+def _report(args, methods, tasks, manifests, demo_cfg, baseline_file) -> int:
     """Baseline, table, figures, files; the exit code."""
     trains = [m for m in manifests if m.get('kind', 'train') == 'train']
-    baseline, baseline_command, note = _baseline(trains, tasks,
-                                                 baseline_file)
+    baseline, baseline_command, note = _baseline(trains, tasks, baseline_file)
     summary = bm.summarize(trains, methods, tasks, args.seeds, baseline)
     trivial, trivial_s, trivial_note = _trivial(args, demo_cfg)
     extra = bm.trivial_rows(trivial, tasks, baseline)
     published, points = _published_points(args, summary['rows'], methods)
     scale = (f'{args.dataset} demo, {demo_cfg.train_cfg.max_iters} '
-             'iterations per run' if demo_cfg is not None else
-             f'{args.dataset} literature setting')
+             'iterations per run'
+             if demo_cfg is not None else f'{args.dataset} literature setting')
     title = f'{scale}, seeds {args.seeds}'
     table = bm.format_table(summary, tasks, extra)
     notes = bm.table_notes(summary, args.seeds, args.timing_warmup)
@@ -499,8 +507,7 @@ def _report(args, methods, tasks, manifests, demo_cfg,
     separated = bm.format_separations(summary['rows'])
     files = dict(table=osp.join(args.work_dir, OUTPUTS['table']))
     params_plot = osp.join(args.work_dir, OUTPUTS['params_plot'])
-    if bm.plot_delta_m_vs_params(summary['rows'], params_plot, title,
-                                 points):
+    if bm.plot_delta_m_vs_params(summary['rows'], params_plot, title, points):
         files['params_plot'] = params_plot
     efficiency = _efficiency_results(manifests)
     if efficiency is not None:
