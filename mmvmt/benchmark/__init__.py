@@ -18,8 +18,9 @@
   (``make_baseline.py``'s core);
 * :mod:`.summary`: delta_m, mean and spread over seeds, separations, the
   Markdown table;
-* :mod:`.plots`, :mod:`.published`, :mod:`.budget`: the two figures, the
-  published values overlaid on the first, iterations for a time budget.
+* :mod:`.plots`, :mod:`.published`, :mod:`.budget`, :mod:`.estimate`: the
+  two figures, the published values overlaid on the first, iterations for
+  a CPU time budget, expected GPU hours (an estimate from counted FLOPs).
 
 Not imported by ``import mmvmt``.
 """
@@ -27,6 +28,8 @@ from .baseline import make_baseline, read_run_metrics
 from .budget import estimate_seconds, fit_iterations, run_costs
 from .collect import (backbone_counts, config_counts, find_checkpoint,
                       read_test_metrics, read_train_times)
+from .estimate import (forward_gmacs, gpu_hours, run_gflop,
+                       train_gflop_per_image, trains_of)
 from .inprocess import median_after_warmup, read_metrics, run_config, train_run
 from .jobs import (ChangedRunsError, classify, describe_actions, execute,
                    plan_actions)
@@ -60,5 +63,6 @@ __all__ = [
     'plot_time_vs_tasks', 'published_results', 'read_published', 'finished',
     'format_separations', 'format_table', 'metric_key', 'separations', 'stats',
     'summarize', 'table_notes', 'trivial_rows', 'KEEP', 'find_swin',
-    'set_schedule', 'set_swin_checkpoint', 'to_demo_config'
+    'set_schedule', 'set_swin_checkpoint', 'to_demo_config', 'forward_gmacs',
+    'gpu_hours', 'run_gflop', 'train_gflop_per_image', 'trains_of'
 ]

@@ -14,6 +14,8 @@ import copy
 import json
 import math
 import os.path as osp
+import sys
+import types
 
 import pytest
 import torch
@@ -579,3 +581,47 @@ def test_quick_run_gives_a_complete_table(tmp_path, pascal_root, capsys):
     ]
     assert len(methods) == 1 + 3
     assert 'nan' not in '\n'.join(methods)
+
+
+def test_trivial_rows_come_from_evaluate_trivial_baselines(
+        tmp_path, fake_runs, capsys, monkeypatch):
+    """The tool imports mmvmt.evaluation.trivial_baselines'
+    evaluate_trivial_baselines(cfg); a stand-in module here (the real one
+    is written elsewhere) returns hand-made values."""
+    seen = []
+
+    def evaluate_trivial_baselines(cfg):
+        seen.append(cfg)
+        return {
+            'all-background': {
+                'semseg/mIoU': 21.0,
+                'human_parts/mIoU': 25.0
+            }
+        }
+
+    stand_in = types.ModuleType('mmvmt.evaluation.trivial_baselines')
+    stand_in.evaluate_trivial_baselines = evaluate_trivial_baselines
+    monkeypatch.setitem(sys.modules, 'mmvmt.evaluation.trivial_baselines',
+                        stand_in)
+    args = [a for a in _tool_args(tmp_path) if a != '--no-trivial']
+    assert tool.main(args + ['--val-images', '3']) == 0
+    out = capsys.readouterr().out
+    assert ('| Trivial: all-background | — | — | 21.00 | 25.00 | — | — | — '
+            '| — |') in out
+    (cfg, ) = seen  # the demo as the runs see it
+    assert cfg.val_dataloader.dataset.data_root == str(tmp_path)
+    assert cfg.val_dataloader.dataset.indices == 3
+    written = json.loads((tmp_path / 'work' / 'results.json').read_text())
+    assert written['trivial'][0]['label'] == 'Trivial: all-background'
+
+
+def test_demo_benchmark_py_is_the_demo_setting(tmp_path, capsys):
+    alias = load_tool('analysis_tools/demo_benchmark')
+    assert alias.main([
+        '--methods', 'vmt', '--seeds', '0', '--work-dir',
+        str(tmp_path), '--dry-run', '--no-efficiency'
+    ]) == 0
+    out = capsys.readouterr().out
+    assert f'tools/train.py {tmp_path}/vmt/seed0/config.py' in out
+    assert out.count('tools/train.py') == 5  # VMT + 4 single-task runs
+    assert '(in process' in out

@@ -488,3 +488,43 @@ def test_the_cnn_reference_is_a_plain_cnn_with_the_demo_heads(benchmark):
     (run, ) = db.plan_runs({db.CNN_REFERENCE: cnn}, [0], '/w', REPO, prepared)
     assert run.cfg.train_cfg.max_iters == 7
     assert run.cfg.model.backbone.type == 'ResNet'
+
+
+def test_gpu_hour_estimate_arithmetic_and_table(monkeypatch, capsys):
+    # heads 6 GMAC, a backbone of 4 that trains in part: 2 * (18 + 8).
+    assert db.train_gflop_per_image(10.0, 4.0, 'some') == 52.0
+    assert db.train_gflop_per_image(10.0, 4.0, 'all') == 60.0
+    assert db.train_gflop_per_image(10.0, 4.0, 'none') == 44.0
+    assert db.run_gflop(10.0, 4.0, 'some', 1000, 100) == 54000.0
+    assert db.gpu_hours(54000.0, 20.0) == pytest.approx(54000 / 2e4 / 3600)
+    assert [db.trains_of(0, 9),
+            db.trains_of(3, 9),
+            db.trains_of(9, 9)] == ['none', 'some', 'all']
+    # The tool: counted numbers stubbed (a Swin-T trace takes minutes).
+    single = dict(backbone_trainable=100, backbone_params=100)
+    monkeypatch.setattr(
+        db, 'config_counts', lambda cfg: single
+        if len(cfg.model.decode_heads) == 1 else dict(
+            single, backbone_trainable=1))
+    monkeypatch.setattr(
+        db, 'forward_gmacs', lambda cfg, size: (25.8, 18.0)
+        if len(cfg.model.decode_heads) == 1 else (49.2, 18.3))
+    assert tool.main(
+        ['--setting', 'literature', '--methods', 'vmt',
+         '--estimate-hours']) == 0
+    lines = capsys.readouterr().out.splitlines()
+    # 40k x 32 images x 258.6 GFLOP + 11 x 5,105 val x 98.4 at 20 / 80.
+    assert '| vmt | 49.2 (18.3) | some | 259 | 4.7 | 1.2 |' in lines
+    assert ('| fullft-st-sal | 25.8 (18.0) | all | 155 | 2.8 | 0.7 |' in lines)
+    assert lines[-1] == '| all runs of one seed | | | | 16 | 4 |'
+
+
+def test_forward_gmacs_counts_a_small_model():
+    cfg = Config.fromfile(
+        osp.join(REPO,
+                 db.methods_of('pascal',
+                               REPO)[db.CNN_REFERENCE].configs[0][1]))
+    total, backbone = db.forward_gmacs(cfg, (64, 64))
+    assert 0 < backbone < total
+    total2, backbone2 = db.forward_gmacs(cfg, (128, 128))
+    assert backbone2 == pytest.approx(4 * backbone, rel=0.01)

@@ -57,6 +57,7 @@ from mmengine.config import Config, DictAction
 
 import mmvmt  # noqa: F401  (registers modules)
 from mmvmt import benchmark as bm
+from mmvmt.datasets.facts import split_sizes
 from mmvmt.fileio.baseline_file import write_baseline_file
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -185,6 +186,18 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--timings-from',
         metavar='JSON',
         help="a calibration table's results.json (for --fit-budget)")
+    parser.add_argument(
+        '--estimate-hours',
+        action='store_true',
+        help='literature: print each run\'s expected hours on one GPU from '
+        'counted FLOPs and --assume-tflops (an estimate); train nothing')
+    parser.add_argument(
+        '--assume-tflops',
+        nargs='+',
+        type=float,
+        default=[20.0, 80.0],
+        help='sustained TFLOP/s of one GPU for --estimate-hours (default: '
+        '20 fp32/TF32, 80 mixed precision)')
     demo = parser.add_argument_group('demo setting')
     demo.add_argument(
         '--quick',
@@ -258,6 +271,8 @@ def _resolve(parser: argparse.ArgumentParser,
         args.published = 'none' if demo else 'default'
     if args.fit_budget is not None and not args.timings_from:
         parser.error('--fit-budget needs --timings-from')
+    if args.estimate_hours and demo:
+        parser.error('--estimate-hours is for --setting literature')
     try:
         args.cfg_dict = _parse_cfg_options(args.cfg_options)
     except Exception as err:  # noqa: B902  (argparse's own errors)
@@ -340,6 +355,53 @@ def _fit_budget(args: argparse.Namespace) -> int:
         print(f'  {name:<28} {cost["sec_per_iter"]:.3f} s/iter + '
               f'{cost["fixed_s"]:.1f} s per run')
     return iters
+
+
+def _estimate_hours(args: argparse.Namespace, runs: Sequence) -> List[str]:
+    """The ``--estimate-hours`` table (one seed's runs)."""
+    val = split_sizes(args.dataset)['val']
+    rates = args.assume_tflops
+    lines = [
+        f'Expected hours per run on one GPU: an ESTIMATE from counted '
+        f'FLOPs (mmvmt.benchmark.estimate), not a measurement; total batch '
+        f'{args.gpus} GPUs x the config\'s batch, {val} val images.', '',
+        '| run | forward GMAC / image (backbone) | backbone trains | '
+        'train GFLOP / image | ' + ' | '.join(f'h at {r:g} TFLOP/s'
+                                              for r in rates) + ' |',
+        '|---|---:|---|---:|' + '---:|' * len(rates)
+    ]
+    totals, missing = [0.0] * len(rates), []
+    for run in runs:
+        if run.kind != 'train' or run.seed != args.seeds[0]:
+            continue
+        cfg = run.cfg
+        iters = cfg.train_cfg.max_iters
+        interval = cfg.train_cfg.get('val_interval', iters)
+        images = iters * cfg.train_dataloader.batch_size * args.gpus
+        evaluated = (iters // interval + 1) * val
+        trains = bm.trains_of(**bm.config_counts(cfg))
+        name = bm.run_name(run.method, run.task)
+        try:
+            total, backbone = bm.forward_gmacs(
+                cfg,
+                tuple(cfg.get('img_scale', (448, 448)))[::-1])
+        except RuntimeError as err:
+            missing.append(name)
+            lines.append(f'| {name} | not traceable ({type(err).__name__}) '
+                         f'| {trains} | — |' + ' — |' * len(rates))
+            continue
+        gflop = bm.run_gflop(total, backbone, trains, images, evaluated)
+        hours = [bm.gpu_hours(gflop, r) for r in rates]
+        totals = [t + h for t, h in zip(totals, hours)]
+        lines.append(
+            f'| {name} | {total:.1f} ({backbone:.1f}) | {trains} | '
+            f'{bm.train_gflop_per_image(total, backbone, trains):.0f} | ' +
+            ' | '.join(f'{h:.1f}' for h in hours) + ' |')
+    lines.append('| all runs of one seed | | | | ' +
+                 ' | '.join(f'{t:.0f}' for t in totals) + ' |')
+    if missing:
+        lines.append(f'(not counted: {", ".join(missing)})')
+    return lines
 
 
 def _trivial(args: argparse.Namespace, demo) -> Tuple[dict, float, str]:
@@ -459,6 +521,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if not args.no_efficiency:
             runs.append(
                 bm.plan_efficiency(_efficiency_args(args), args.work_dir))
+        if args.estimate_hours:
+            print('\n'.join(_estimate_hours(args, runs)))
+            return 0
         launcher = _launcher(args)
         actions = bm.plan_actions(runs, args.rerun_failed, args.take_over)
     except (ValueError, FileNotFoundError) as err:
