@@ -24,6 +24,8 @@ __all__ = [
     'gpu_hours'
 ]
 
+#: ``(model, backbone)`` GMAC.
+Pair = Tuple[float, float]
 #: Backbone factor of a training step per :func:`trains_of` answer.
 BACKBONE_FACTOR = dict(all=3, some=2, none=1)
 
@@ -38,8 +40,7 @@ class _Forward(nn.Module):
         return self.model._forward(inputs)
 
 
-def forward_gmacs(
-    cfg, size: Tuple[int, int] = (448, 448)) -> Tuple[float, float]:
+def forward_gmacs(cfg, size: Tuple[int, int] = (448, 448)) -> Pair:
     """Forward multiply-adds (GMAC) of one image: model and backbone.
 
     Raises:
