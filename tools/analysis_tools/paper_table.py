@@ -51,9 +51,9 @@ import os.path as osp
 import shlex
 import sys
 import time
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 
 import mmvmt  # noqa: F401  (registers modules)
 from mmvmt import benchmark as bm
@@ -448,10 +448,10 @@ def _baseline(manifests: Sequence[dict], tasks: Sequence[str],
     return baseline, command, ''
 
 
-def _published_points(args, rows: Sequence[dict],
-                      methods: Dict[str, bm.Method]) -> Tuple[dict, list]:
+def _published_points(args, rows: Sequence[dict]) -> Tuple[dict, list]:
     """Published values and their ``(label, params, delta_m)`` points, at
-    the method's trainable backbone parameters in this table."""
+    the trainable backbone parameters of the method's row in this table
+    (methods without a counted row are listed, not drawn)."""
     if args.published == 'none':
         return {}, []
     values = (
@@ -460,17 +460,10 @@ def _published_points(args, rows: Sequence[dict],
     by_name = {r['method']: r for r in rows}
     points = []
     for name, entry in values.items():
-        row = by_name.get(name)
-        params = None if row is None else row.get('backbone_trainable')
-        if params is None and name in methods:
-            params = 0
-            for _, path in methods[name].configs:
-                cfg = Config.fromfile(osp.join(REPO, path))
-                params += bm.config_counts(cfg)['backbone_trainable']
-        if params is None:
-            continue  # a method this setting does not have
-        label = row['label'] if row else methods[name].label
-        points.append((label, params, entry['delta_m']))
+        row = by_name.get(name, {})
+        if row.get('backbone_trainable') is not None:
+            points.append(
+                (row['label'], row['backbone_trainable'], entry['delta_m']))
     return values, points
 
 
@@ -492,7 +485,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     Returns:
         int: 0 if every run finished and the table is complete; 1 if a run
         failed or is missing (each named on stderr with its log); 2 if
-        nothing could be planned.
+        nothing could be planned; 130 if interrupted.
     """
     args = parse_args(argv)
     if args.fit_budget is not None:
@@ -540,13 +533,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
               f'--mean --out {baseline_file}')
         return 0
     os.makedirs(args.work_dir, exist_ok=True)
-    manifests = bm.execute(
-        actions,
-        launcher,
-        REPO,
-        args.timing_warmup,
-        args.log_level,
-        progress=lambda line: print(line, flush=True))
+    try:
+        manifests = bm.execute(
+            actions,
+            launcher,
+            REPO,
+            args.timing_warmup,
+            args.log_level,
+            progress=lambda line: print(line, flush=True))
+    except KeyboardInterrupt:
+        print(
+            'paper_table: interrupted; the same command resumes the '
+            'unfinished runs',
+            file=sys.stderr)
+        return 130
     return _report(args, methods, tasks, manifests, demo_cfg, baseline_file)
 
 
@@ -557,7 +557,7 @@ def _report(args, methods, tasks, manifests, demo_cfg, baseline_file) -> int:
     summary = bm.summarize(trains, methods, tasks, args.seeds, baseline)
     trivial, trivial_s, trivial_note = _trivial(args, demo_cfg)
     extra = bm.trivial_rows(trivial, tasks, baseline)
-    published, points = _published_points(args, summary['rows'], methods)
+    published, points = _published_points(args, summary['rows'])
     scale = (f'{args.dataset} demo, {demo_cfg.train_cfg.max_iters} '
              'iterations per run'
              if demo_cfg is not None else f'{args.dataset} literature setting')
