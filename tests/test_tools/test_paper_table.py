@@ -153,7 +153,7 @@ def _after_python(call):
 
 
 def test_slurm_launches_one_job_per_run_and_tabulates(tmp_path, slurm, capsys):
-    assert tool.main(_args(tmp_path)) == 0
+    assert tool.main(_args(tmp_path, '--published', 'default')) == 0
     out = capsys.readouterr().out
     calls = slurm()
     keys = [
@@ -206,11 +206,14 @@ def test_slurm_launches_one_job_per_run_and_tabulates(tmp_path, slurm, capsys):
         (work / 'vmt' / 'seed1' / 'test' /
          'metrics.json').read_text()) == dict(VMT[1],
                                               **{'multitask/delta_m': 9.0})
+    # Published values (not ours) listed and drawn at the row's count.
+    assert written['published']['vmt']['delta_m'] == 3.96
+    assert 'Published (not ours, on the real benchmark): ' in out
     for name in ('table.md', 'results.json', 'baseline.json',
                  'delta_m_vs_params.png', 'time_vs_tasks.png'):
         assert (work / name).stat().st_size > 0, name
     # A second invocation launches nothing and gives the same table.
-    assert tool.main(_args(tmp_path)) == 0
+    assert tool.main(_args(tmp_path, '--published', 'default')) == 0
     assert len(slurm()) == len(calls)
     assert capsys.readouterr().out.count('+3.00 ± 2.47') == 1
 
