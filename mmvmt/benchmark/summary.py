@@ -311,12 +311,14 @@ def table_notes(summary: Mapping, seeds: Sequence[int],
                          for t, b in summary['baseline'].items())
         notes.append('Δm against this run\'s single-task full fine-tuning '
                      f'(seed mean: {base}).')
+    reference = any(r['kind'] == 'reference' for r in summary['rows'])
     notes += [
         f's / iter: median training iteration time after {warmup} warm-up '
         'iterations (data loading included); the single-task row sums its '
         'models.',
         '% of backbone: trainable backbone parameters over the pretrained '
-        'Swin\'s (the CNN reference trains its own backbone from scratch).',
+        'Swin\'s' + (' (the CNN reference trains its own backbone from '
+                     'scratch).' if reference else '.'),
     ]
     for row in summary['rows']:
         for miss in row['missing']:
