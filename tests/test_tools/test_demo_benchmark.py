@@ -1,17 +1,21 @@
-"""tools/analysis_tools/demo_benchmark.py and mmvmt.testing.demo_benchmark.
+"""The demo setting of tools/analysis_tools/paper_table.py (mmvmt.benchmark).
 
 * the transplant: the hand-written demo configs ARE the transplant of their
   full configs, and every method gets the demo Swin, data and schedule and
   keeps everything else;
-* the arithmetic: baseline, delta_m, spread and the table on hand-made
+* the arithmetic: delta_m, spread, separations and the table on hand-made
   numbers (no training);
-* the tool: failures exit non-zero naming the method and seed (fake runs),
+* the tool: failures exit non-zero naming the run and its log (fake runs),
   and one ``--quick`` end-to-end run gives a complete table.
+
+The launchers, manifests and the literature setting: test_paper_table.py.
 """
 import copy
 import json
 import math
 import os.path as osp
+import sys
+import types
 
 import pytest
 import torch
@@ -19,16 +23,16 @@ from mmengine.config import Config
 from mmseg.registry import MODELS
 from tool_runs import load_tool
 
-from mmvmt.testing import demo_benchmark as db
-from mmvmt.testing.demo_benchmark import benchmark as db_benchmark
-from mmvmt.testing.demo_benchmark.transplant import (DATA_VARS, LOADERS,
-                                                     RUNTIME_KEYS)
+from mmvmt import benchmark as db
+from mmvmt.benchmark import jobs as db_jobs
+from mmvmt.benchmark.transplant import DATA_VARS, LOADERS, RUNTIME_KEYS
+from mmvmt.fileio.metrics_file import read_metrics_file
 from mmvmt.utils.param_count import count_parameters
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 VMT = osp.join(REPO, 'configs', 'vmt')
 PASCAL_TASKS = ('semseg', 'human_parts', 'sal', 'normals')
-tool = load_tool('analysis_tools/demo_benchmark')
+tool = load_tool('analysis_tools/paper_table')
 
 
 def _cfg(path):
@@ -159,6 +163,8 @@ def test_every_method_loads_the_demo_swin_where_it_keeps_it(
     db.set_swin_checkpoint(demo, path)
     trainable = {}
     for name, method in methods.items():
+        if not method.transplant:  # the CNN reference: test_paper_table
+            continue
         task, config = method.configs[0]
         cfg = db.to_demo_config(_cfg(config), demo)
         model = MODELS.build(cfg.model)
@@ -222,7 +228,12 @@ def test_select_methods_always_adds_the_single_task_baseline(methods):
     assert list(db.select_methods(
         methods, None, quick=True)) == ['fullft-st', 'decoder-only', 'vmt']
     assert list(db.select_methods(methods, None)) == list(methods)
-    assert len(methods) == 10
+    assert list(methods)[-1] == db.CNN_REFERENCE
+    assert len(methods) == 11
+    literature = db.methods_of('pascal', REPO, 'literature')
+    assert db.CNN_REFERENCE not in literature and len(literature) == 17
+    assert all('-literature-448x448.py' in p for m in literature.values()
+               for _, p in m.configs)
     with pytest.raises(ValueError, match="unknown method.*'nope'"):
         db.select_methods(methods, ['nope'])
     nyud = db.methods_of('nyud', REPO)
@@ -243,16 +254,27 @@ VMT_DELTAS = ((10.0, -10.0, 0.0, 5.0), (0.0, 10.0, 20.0, -11.0))
 BASE = dict(semseg=42.0, human_parts=50.0, sal=61.0, normals=21.0)
 
 
+def _baseline(values=BASE):
+    return {
+        t: dict(metric='mean' if t == 'normals' else 'mIoU', value=v)
+        for t, v in values.items()
+    }
+
+
 def _run(method, task, seed, metrics, sec, trainable, swin=1000):
     return dict(
+        key=f'{db.run_name(method, task)}/seed{seed}',
+        kind='train',
         method=method,
         task=task,
         seed=seed,
+        status='finished',
         metrics=metrics,
         sec_per_iter=sec,
         backbone_trainable=trainable,
         backbone_params=swin,
-        error=None)
+        error=None,
+        log=None)
 
 
 def _key(task):
@@ -280,14 +302,16 @@ def _methods():
     return db.select_methods(db.methods_of('pascal', REPO), ['vmt'])
 
 
+def _summary(runs=None, seeds=(0, 1), baseline=BASE):
+    runs = _hand_runs() if runs is None else runs
+    return db.summarize(runs, _methods(), PASCAL_TASKS, seeds,
+                        None if baseline is None else _baseline(baseline))
+
+
 def test_summary_matches_a_hand_computation():
-    summary = db.summarize(_hand_runs(), _methods(), PASCAL_TASKS, (0, 1))
-    assert summary['baseline'] == {
-        t: dict(metric='mean' if t == 'normals' else 'mIoU', value=v)
-        for t, v in BASE.items()
-    }
+    summary = _summary()
     st, vmt = summary['rows']
-    assert summary['incomplete'] == []
+    assert (st['seeds'], st['missing'], vmt['kind']) == ([0, 1], [], 'multi')
     # VMT: delta_m 1.25 and 4.75 -> mean 3, sample std 3.5 / sqrt(2).
     assert vmt['delta_m']['values'] == pytest.approx([1.25, 4.75])
     assert vmt['delta_m']['mean'] == pytest.approx(3.0)
@@ -308,8 +332,7 @@ def test_summary_matches_a_hand_computation():
 
 
 def test_table_prints_the_summary():
-    summary = db.summarize(_hand_runs(), _methods(), PASCAL_TASKS, (0, 1))
-    lines = db.format_table(summary, PASCAL_TASKS).splitlines()
+    lines = db.format_table(_summary(), PASCAL_TASKS).splitlines()
     assert lines[0] == ('| Method | Trainable backbone params | % of backbone '
                         '| semseg mIoU ↑ | human_parts mIoU ↑ | sal mIoU ↑ | '
                         'normals mean ↓ | Δm (%) ↑ | s / iter |')
@@ -323,10 +346,10 @@ def test_table_prints_the_summary():
     vmt = lines[3].split(' | ')
     assert vmt[:3] == ['| VMT-Adapter', '12', '1.20']
     assert vmt[7] == '+3.00 ± 2.47'
-    # One seed: seed 0's single-task numbers are the baseline, no spread:
+    # One seed against seed 0's single-task numbers, no spread:
     # (46.2 / 40 - 1) + (45 / 50 - 1) + (61 / 60 - 1) - (19.95 / 20 - 1).
-    one = db.summarize([r for r in _hand_runs() if r['seed'] == 0], _methods(),
-                       PASCAL_TASKS, (0, ))
+    one = _summary([r for r in _hand_runs() if r['seed'] == 0], (0, ),
+                   dict(semseg=40.0, human_parts=50.0, sal=60.0, normals=20.0))
     assert one['rows'][1]['delta_m']['spread'] is None
     delta = (6.2 / 40 - 5 / 50 + 1 / 60 + 0.05 / 20) * 100 / 4
     assert one['rows'][1]['delta_m']['mean'] == pytest.approx(delta)
@@ -334,23 +357,85 @@ def test_table_prints_the_summary():
     assert cells[7] == f'{delta:+.2f}' == '+1.85'
 
 
-def test_failed_runs_leave_rows_out_or_stop_the_baseline():
+def test_a_failed_run_is_marked_and_the_row_keeps_the_other_seeds():
     runs = _hand_runs()
-    runs[-1]['error'] = 'Traceback ...'
-    summary = db.summarize(runs, _methods(), PASCAL_TASKS, (0, 1))
-    assert [r['method'] for r in summary['rows']] == ['fullft-st']
-    assert summary['incomplete'] == ['vmt']
-    runs[0]['error'] = 'Traceback ...'
-    with pytest.raises(
-            ValueError, match='no successful semseg run for '
-            r'seed\(s\) \[0\]'):
-        db.summarize(runs, _methods(), PASCAL_TASKS, (0, 1))
-    zero = _hand_runs()
-    for run in zero:
-        if run['method'] == 'fullft-st' and run['task'] == 'sal':
-            run['metrics']['sal/mIoU'] = 0.0
-    with pytest.raises(ValueError, match='train longer'):
-        db.summarize(zero, _methods(), PASCAL_TASKS, (0, 1))
+    runs[-1].update(status='failed', error='boom', log='/w/vmt/train.log')
+    summary = _summary(runs)
+    st, vmt = summary['rows']
+    assert st['seeds'] == [0, 1] and vmt['seeds'] == [0]
+    assert vmt['missing'] == [
+        dict(
+            seed=1,
+            task=None,
+            status='failed',
+            log='/w/vmt/train.log',
+            error='boom')
+    ]
+    assert vmt['delta_m']['values'] == pytest.approx([1.25])
+    row = db.format_table(summary, PASCAL_TASKS).splitlines()[3]
+    assert row.startswith('| VMT-Adapter † | 12 |')
+    notes = db.table_notes(summary, (0, 1), 5)
+    assert ('† VMT-Adapter seed 1: failed (log: /w/vmt/train.log); not in '
+            'the row.') in notes
+    # Every seed failed: a row of dashes; no baseline: no delta_m at all.
+    runs[4].update(status='failed')
+    none = _summary(runs, baseline=None)
+    assert none['rows'][1]['seeds'] == []
+    assert db.format_table(none, PASCAL_TASKS).splitlines()[3] == (
+        '| VMT-Adapter (failed †) | — | — | — | — | — | — | — | — |')
+    assert 'delta_m' not in none['rows'][0]
+    with pytest.raises(ValueError, match=r"has no \['normals'\]"):
+        _summary(baseline=dict(semseg=1.0, human_parts=1.0, sal=1.0))
+
+
+def test_separations_name_the_pairs_outside_the_spread():
+
+    def row(label, values):
+        return dict(label=label, delta_m=db.stats(values))
+
+    rows = [
+        row('A', [4.0, 6.0]),  # 5 +- 1.41
+        row('B', [0.0, 1.0]),  # 0.5 +- 0.71: 4.5 > 2.12 from A
+        row('C', [3.0, 5.0]),  # 4 +- 1.41: 1 < 2.83 from A; 3.5 > 2.12 B
+        row('D', [9.0]),  # one seed: left out
+        dict(label='E')  # no delta_m: left out
+    ]
+    found = db.separations(rows)
+    assert [(s['higher'], s['lower']) for s in found] == [('A', 'B'),
+                                                          ('C', 'B')]
+    assert found[0]['difference'] == pytest.approx(4.5)
+    assert found[0]['spread'] == pytest.approx(math.sqrt(2) + math.sqrt(0.5))
+    lines = db.format_separations(rows)
+    assert '2 of 3 pairs' in lines[0]
+    assert lines[1] == '- A > B: +4.50 (spread 2.12)'
+    assert lines[-1] == 'Every other pair is within the spread.'
+    assert db.format_separations(rows[:1])[0].endswith(
+        'needs two or more rows with at least two seeds each.')
+
+
+def test_trivial_rows_show_what_they_cover():
+    trivial = {
+        'all-background': {
+            'semseg/mIoU': 21.0,
+            'human_parts/mIoU': 25.0
+        },
+        'everything': {
+            'semseg/mIoU': 21.0,
+            'human_parts/mIoU': 25.0,
+            'sal/mIoU': 30.5,
+            'normals/mean': 31.5  # each task -50 %
+        }
+    }
+    rows = db.trivial_rows(trivial, PASCAL_TASKS, _baseline())
+    assert [r['label'] for r in rows
+            ] == ['Trivial: all-background', 'Trivial: everything']
+    assert 'delta_m' not in rows[0]
+    assert rows[1]['delta_m']['mean'] == pytest.approx(-50.0)
+    assert rows[1]['delta_m']['spread'] is None
+    table = db.format_table(_summary(), PASCAL_TASKS, rows).splitlines()
+    assert table[4] == ('| Trivial: all-background | — | — | 21.00 | 25.00 '
+                        '| — | — | — | — |')
+    assert table[5].endswith('| 31.50 | -50.00 | — |')
 
 
 def test_median_after_warmup():
@@ -363,35 +448,38 @@ def test_median_after_warmup():
 # ------------------------------------------------------------- the tool
 @pytest.fixture
 def fake_runs(monkeypatch):
-    """Replace training by the hand-made records; ``fail`` picks failures."""
+    """Replace in-process training by the hand-made records; ``fail``
+    picks failures."""
     hand = {(r['method'], r['task'], r['seed']): r for r in _hand_runs()}
     fail = set()
 
     def fake_train_run(cfg, warmup):
         key = next(
             k for k in hand if cfg.work_dir.endswith(
-                osp.join(k[0] + (f'-{k[1]}' if k[1] else ''), f'seed{k[2]}')))
+                osp.join(db.run_name(k[0], k[1]), f'seed{k[2]}')))
         assert cfg.randomness == dict(seed=key[2], deterministic=False)
         assert cfg.default_hooks.checkpoint is None
-        record = {
-            k: copy.deepcopy(v)
-            for k, v in hand[key].items()
-            if k not in ('method', 'task', 'seed')
-        }
-        record['wall_s'] = 0.0
+        record = dict(
+            metrics=copy.deepcopy(hand[key]['metrics']),
+            sec_per_iter=hand[key]['sec_per_iter'],
+            iters=cfg.train_cfg.max_iters,
+            backbone_trainable=hand[key]['backbone_trainable'],
+            backbone_params=hand[key]['backbone_params'],
+            wall_s=0.0,
+            error=None)
         if key in fail:
             record['error'] = 'Traceback\nRuntimeError: boom'
         return record
 
-    monkeypatch.setattr(db_benchmark, 'train_run', fake_train_run)
+    monkeypatch.setattr(db_jobs, 'train_run', fake_train_run)
     return fail
 
 
 def _tool_args(tmp_path, *extra):
     return [
-        '--methods', 'vmt', '--data-root',
+        '--methods', 'vmt', '--seeds', '0', '1', '--data-root',
         str(tmp_path), '--backbone-checkpoint', 'none', '--work-dir',
-        str(tmp_path / 'work'), *extra
+        str(tmp_path / 'work'), '--no-efficiency', '--no-trivial', *extra
     ]
 
 
@@ -406,21 +494,41 @@ def test_tool_prints_the_table_and_writes_json(tmp_path, fake_runs, capsys):
     assert [r['method']
             for r in written['summary']['rows']] == ['fullft-st', 'vmt']
     assert len(written['runs']) == 10
+    # The baseline is make_baseline --mean of the single-task runs' files.
+    baseline = json.loads((tmp_path / 'work' / 'baseline.json').read_text())
+    assert baseline['baseline'] == _baseline()
+    assert baseline['sources']['sal']['values'] == [60.0, 62.0]
+    assert (tmp_path / 'work' / 'table.md').read_text().count('| VMT') == 1
+    assert (tmp_path / 'work' / 'delta_m_vs_params.png').stat().st_size > 0
+    manifest = db.read_manifest(str(tmp_path / 'work' / 'vmt' / 'seed1'))
+    assert manifest['status'] == 'finished'
+    assert manifest['launcher'] == 'inprocess'
+    assert manifest['command'].split()[1:3] == [
+        'tools/train.py',
+        str(tmp_path / 'work' / 'vmt' / 'seed1' / 'config.py')
+    ]
+    assert 'randomness.seed=1' in manifest['command']
+    assert manifest['checkpoint'].startswith('final weights')
 
 
-def test_a_failed_run_exits_non_zero_naming_method_and_seed(
+def test_a_failed_run_exits_non_zero_naming_it_and_its_log(
         tmp_path, fake_runs, capsys):
     fake_runs.add(('vmt', None, 1))
     assert tool.main(_tool_args(tmp_path)) == 1
     captured = capsys.readouterr()
-    assert 'FAILED vmt seed 1' in captured.err
-    assert 'RuntimeError: boom' in captured.err
-    assert '| VMT-Adapter |' not in captured.out  # incomplete row left out
-    fake_runs.add(('fullft-st', 'normals', 0))
-    assert tool.main(_tool_args(tmp_path)) == 1
+    log = tmp_path / 'work' / 'vmt' / 'seed1' / 'error.log'
+    assert f'FAILED vmt/seed1: RuntimeError: boom (log: {log})' in captured.err
+    assert 'RuntimeError: boom' in log.read_text()
+    assert '| VMT-Adapter † | 12 |' in captured.out  # seed 0 only, marked
+    # Every single-task normals run fails too: no baseline, no delta_m.
+    fake_runs.update({('fullft-st', 'normals', 0),
+                      ('fullft-st', 'normals', 1)})
+    assert tool.main(_tool_args(tmp_path, '--work-dir',
+                                str(tmp_path / 'w2'))) == 1
     captured = capsys.readouterr()
-    assert 'FAILED fullft-st (normals) seed 0' in captured.err
-    assert 'no table' in captured.err and '| Method |' not in captured.out
+    assert 'FAILED fullft-st-normals/seed0' in captured.err
+    assert 'Δm: none' in captured.out
+    assert "no finished single-task run of ['normals']" in captured.out
 
 
 def test_tool_refuses_missing_inputs_before_training(tmp_path, capsys):
@@ -431,11 +539,12 @@ def test_tool_refuses_missing_inputs_before_training(tmp_path, capsys):
     ]
     assert tool.main(args +
                      ['--backbone-checkpoint',
-                      str(tmp_path / 'no.pth')]) == 1
+                      str(tmp_path / 'no.pth')]) == 2
     err = capsys.readouterr().err
     assert 'no.pth' in err and 'does not exist' in err
     assert 'nowhere' in err
-    assert tool.main(['--methods', 'nope', '--work-dir', str(tmp_path)]) == 1
+    assert not (tmp_path / 'w').exists()
+    assert tool.main(['--methods', 'nope', '--work-dir', str(tmp_path)]) == 2
     assert "unknown method(s) ['nope']" in capsys.readouterr().err
 
 
@@ -443,10 +552,10 @@ def test_quick_run_gives_a_complete_table(tmp_path, pascal_root, capsys):
     ckpt = _demo_swin_checkpoint(str(tmp_path / 'swin-demo.pth'))
     out = tmp_path / 'quick.json'
     rc = tool.main([
-        '--quick', '--seeds', '0', '--data-root', pascal_root,
-        '--backbone-checkpoint', ckpt, '--work-dir',
+        '--quick', '--data-root', pascal_root, '--backbone-checkpoint', ckpt,
+        '--work-dir',
         str(tmp_path / 'work'), '--json',
-        str(out), '--log-level', 'WARNING'
+        str(out), '--log-level', 'WARNING', '--no-efficiency'
     ])
     printed = capsys.readouterr().out
     assert rc == 0, printed
@@ -460,7 +569,59 @@ def test_quick_run_gives_a_complete_table(tmp_path, pascal_root, capsys):
     for run in written['runs']:
         assert run['iters'] == tool.QUICK['max_iters']
         assert run['backbone_params'] == rows[0]['backbone_params']
+        assert read_metrics_file(run["metrics_file"]) == run["metrics"]
+        # The config written for the run is the one it trained.
+        cfg = Config.fromfile(run['config'])
+        assert cfg.train_cfg.max_iters == tool.QUICK['max_iters']
+        assert cfg.train_dataloader.dataset.data_root == pascal_root
     assert rows[1]['backbone_trainable'] == 0
-    table = [line for line in printed.splitlines() if line.startswith('|')]
-    assert len(table) == 2 + 3
-    assert 'nan' not in '\n'.join(table)
+    methods = [
+        line for line in printed.splitlines()
+        if line.startswith('| ') and 'Trivial' not in line
+    ]
+    assert len(methods) == 1 + 3
+    assert 'nan' not in '\n'.join(methods)
+
+
+def test_trivial_rows_come_from_evaluate_trivial_baselines(
+        tmp_path, fake_runs, capsys, monkeypatch):
+    """The tool imports mmvmt.evaluation.trivial_baselines'
+    evaluate_trivial_baselines(cfg); a stand-in module here (the real one
+    is written elsewhere) returns hand-made values."""
+    seen = []
+
+    def evaluate_trivial_baselines(cfg):
+        seen.append(cfg)
+        return {
+            'all-background': {
+                'semseg/mIoU': 21.0,
+                'human_parts/mIoU': 25.0
+            }
+        }
+
+    stand_in = types.ModuleType('mmvmt.evaluation.trivial_baselines')
+    stand_in.evaluate_trivial_baselines = evaluate_trivial_baselines
+    monkeypatch.setitem(sys.modules, 'mmvmt.evaluation.trivial_baselines',
+                        stand_in)
+    args = [a for a in _tool_args(tmp_path) if a != '--no-trivial']
+    assert tool.main(args + ['--val-images', '3']) == 0
+    out = capsys.readouterr().out
+    assert ('| Trivial: all-background | — | — | 21.00 | 25.00 | — | — | — '
+            '| — |') in out
+    (cfg, ) = seen  # the demo as the runs see it
+    assert cfg.val_dataloader.dataset.data_root == str(tmp_path)
+    assert cfg.val_dataloader.dataset.indices == 3
+    written = json.loads((tmp_path / 'work' / 'results.json').read_text())
+    assert written['trivial'][0]['label'] == 'Trivial: all-background'
+
+
+def test_demo_benchmark_py_is_the_demo_setting(tmp_path, capsys):
+    alias = load_tool('analysis_tools/demo_benchmark')
+    assert alias.main([
+        '--methods', 'vmt', '--seeds', '0', '--work-dir',
+        str(tmp_path), '--dry-run', '--no-efficiency'
+    ]) == 0
+    out = capsys.readouterr().out
+    assert f'tools/train.py {tmp_path}/vmt/seed0/config.py' in out
+    assert out.count('tools/train.py') == 5  # VMT + 4 single-task runs
+    assert '(in process' in out

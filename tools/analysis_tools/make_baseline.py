@@ -19,27 +19,30 @@ baseline file (:mod:`mmvmt.fileio.baseline_file`) with the source files
 order), the config names; use it as
 ``MultiTaskMetric(baseline='baseline.json')``.
 
+``--mean`` takes several runs per task (e.g. seeds: the table runner
+``paper_table.py`` makes its baseline this way) and writes their mean,
+with every source file listed.
+
 Refused, with a message naming the file and key: an unreadable or non-JSON
 file, a file whose keys are not ``'<task>/<metric>'`` numbers, a file
-holding no task or several tasks, a task present in two files, a missing
-metric key, and a value delta_m cannot divide by (not a positive finite
-number, e.g. nan when no pixel was valid).
+holding no task or several tasks, a task present in two files (without
+``--mean``), a missing metric key, and a value delta_m cannot divide by
+(not a positive finite number, e.g. nan when no pixel was valid). The logic
+is :mod:`mmvmt.benchmark.baseline`.
 """
 import argparse
-import hashlib
-import math
 import os
 import os.path as osp
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Union
 
+from mmvmt.benchmark.baseline import (make_baseline, parse_overrides,
+                                      read_run_metrics)
 from mmvmt.fileio.baseline_file import write_baseline_file
-from mmvmt.fileio.metrics_file import read_metrics_file
-from mmvmt.tasks import TASKS, get_task
 
-__all__ = ['parse_args', 'read_run_metrics', 'make_baseline', 'main']
-
-#: Key prefix of the metric's multi-task entries (delta_m), not a task.
-MULTITASK_PREFIX = 'multitask'
+__all__ = [
+    'parse_args', 'read_run_metrics', 'make_baseline', 'parse_overrides',
+    'main'
+]
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -62,129 +65,16 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         metavar='CONFIG',
         help='the config of each run, in the order of the metrics files '
         '(recorded as provenance)')
+    parser.add_argument(
+        '--mean',
+        action='store_true',
+        help='several runs per task (e.g. seeds): the baseline is the mean '
+        'of each task\'s runs')
     return parser.parse_args(argv)
 
 
-def _parse_overrides(items: Sequence[str]) -> Dict[str, str]:
-    """``['normals=mean']`` -> ``{'normals': 'mean'}``, checked.
-
-    Raises:
-        ValueError: On a malformed item, a task given twice, an unknown
-            task or a metric the task does not report.
-    """
-    overrides: Dict[str, str] = {}
-    for item in items:
-        task, sep, metric = item.partition('=')
-        if not sep or not task or not metric:
-            raise ValueError(f'--metric {item!r}: expected TASK=METRIC, '
-                             'e.g. normals=median')
-        if task in overrides:
-            raise ValueError(f'--metric gives task {task!r} twice')
-        reported = get_task(task).higher_is_better
-        if metric not in reported:
-            raise ValueError(f'--metric {item!r}: {task} reports '
-                             f'{list(reported)}, not {metric!r}')
-        overrides[task] = metric
-    return overrides
-
-
-def read_run_metrics(path: str) -> Tuple[str, Dict[str, float]]:
-    """Read one run's ``metrics.json`` and find its task.
-
-    Args:
-        path: The file.
-
-    Returns:
-        tuple: The run's task and its metrics (``'<task>/<metric>'`` ->
-        value; ``multitask/*`` entries dropped).
-
-    Raises:
-        OSError: If the file cannot be read (FileNotFoundError if absent).
-        ValueError: If it is not a JSON object of numbers keyed
-            ``'<task>/<metric>'``, or does not hold exactly one task.
-    """
-    data = read_metrics_file(path)
-    metrics: Dict[str, float] = {}
-    for key, value in data.items():
-        prefix = key.split('/')[0]
-        if prefix == MULTITASK_PREFIX:
-            continue
-        if key.count('/') != 1 or prefix not in TASKS:
-            raise ValueError(f'metrics file {path!r}: key {key!r} is not '
-                             f'"<task>/<metric>" with a task of '
-                             f'{sorted(TASKS)}')
-        metrics[key] = value
-    tasks = sorted({key.split('/')[0] for key in metrics})
-    if len(tasks) != 1:
-        raise ValueError(
-            f'metrics file {path!r} holds the metrics of {tasks or "no"} '
-            'task(s); a baseline takes one single-task run per task')
-    return tasks[0], metrics
-
-
-def _sha256(path: str) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    with open(path, 'rb') as f:
-        return hashlib.sha256(f.read()).hexdigest()
-
-
-def make_baseline(
-    paths: Sequence[str],
-    metric_overrides: Optional[Mapping[str, str]] = None,
-    configs: Optional[Sequence[str]] = None
-) -> Tuple[Dict[str, dict], Dict[str, dict]]:
-    """The baseline entries and provenance of T single-task runs.
-
-    Args:
-        paths: One ``metrics.json`` per run, one run per task.
-        metric_overrides: Task -> metric name used instead of the task's
-            primary metric (``TaskSpec.metric``).
-        configs: Optional config of each run, in the order of ``paths``.
-
-    Returns:
-        tuple: ``baseline`` (task -> ``{'metric', 'value'}``, in input
-        order) and ``sources`` (task -> ``{'metrics_file', 'sha256'[,
-        'config']}``), as :func:`write_baseline_file` takes them.
-
-    Raises:
-        OSError: If a file cannot be read.
-        KeyError: If a file lacks the task's metric key.
-        ValueError: On the other refusals of the module docstring.
-            Every message names the file and the key or task.
-    """
-    overrides = dict(metric_overrides or {})
-    if configs is not None and len(configs) != len(paths):
-        raise ValueError(f'--configs gives {len(configs)} config(s) for '
-                         f'{len(paths)} metrics file(s); give one per file')
-    baseline: Dict[str, dict] = {}
-    sources: Dict[str, dict] = {}
-    for i, path in enumerate(paths):
-        task, metrics = read_run_metrics(path)
-        if task in baseline:
-            raise ValueError(
-                f'task {task!r} is in two metrics files: '
-                f'{sources[task]["metrics_file"]!r} and '
-                f'{osp.abspath(path)!r}; give one single-task run per task')
-        metric = overrides.get(task, get_task(task).metric)
-        key = f'{task}/{metric}'
-        if key not in metrics:
-            raise KeyError(f'metrics file {path!r} has no {key!r} (it has '
-                           f'{sorted(metrics)})')
-        value = metrics[key]
-        if not math.isfinite(value) or value <= 0:
-            raise ValueError(f'metrics file {path!r}: {key!r} = {value!r} '
-                             'cannot be a delta_m baseline (it must be a '
-                             'positive finite number)')
-        baseline[task] = dict(metric=metric, value=value)
-        sources[task] = dict(
-            metrics_file=osp.abspath(path), sha256=_sha256(path))
-        if configs is not None:
-            sources[task]['config'] = configs[i]
-    unused = [t for t in overrides if t not in baseline]
-    if unused:
-        raise ValueError(f'--metric names task(s) {unused} that no metrics '
-                         f'file holds (tasks: {list(baseline)})')
-    return baseline, sources
+def _files(files: Union[str, List[str]]) -> str:
+    return files if isinstance(files, str) else ', '.join(files)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> Dict[str, dict]:
@@ -199,15 +89,15 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, dict]:
     """
     args = parse_args(argv)
     baseline, sources = make_baseline(args.metrics,
-                                      _parse_overrides(args.metric),
-                                      args.configs)
+                                      parse_overrides(args.metric),
+                                      args.configs, args.mean)
     out_dir = osp.dirname(osp.abspath(args.out))
     os.makedirs(out_dir, exist_ok=True)
     write_baseline_file(args.out, baseline, sources)
     rows: List[str] = [f'{"task":<14}{"metric":<10}{"value":>12}  source']
     for task, entry in baseline.items():
         rows.append(f'{task:<14}{entry["metric"]:<10}{entry["value"]:>12.4f}'
-                    f'  {sources[task]["metrics_file"]}')
+                    f'  {_files(sources[task]["metrics_file"])}')
     print('\n'.join(rows))
     print(f'baseline file written: {args.out} (use '
           f"MultiTaskMetric(baseline='{args.out}'))")

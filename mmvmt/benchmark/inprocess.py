@@ -1,4 +1,4 @@
-"""Train one benchmark run in-process and record what the table needs.
+"""Train one demo run in this process and record what the table needs.
 
 Each run is a fresh mmengine ``Runner`` in this process (as
 ``tools/train.py`` builds it). Runs are independent because each has its
@@ -18,11 +18,10 @@ import traceback
 from typing import Dict, List, Optional
 
 from mmengine.config import Config
-from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
 from mmvmt.tasks import TASKS
-from mmvmt.utils.param_count import count_parameters
+from .collect import backbone_counts
 
 __all__ = [
     'run_config', 'median_after_warmup', 'read_metrics', 'release_workers',
@@ -79,18 +78,6 @@ def read_metrics(message_hub) -> Dict[str, float]:
     return out
 
 
-def _backbone_counts(model) -> Dict[str, int]:
-    if is_model_wrapper(model):
-        model = model.module
-    counts = count_parameters(model)
-    trainable = sum(v['trainable'] for g, v in counts.items()
-                    if g.startswith('backbone.'))
-    pretrained = counts.get('backbone.pretrained', dict(trainable=0, frozen=0))
-    return dict(
-        backbone_trainable=trainable,
-        backbone_params=pretrained['trainable'] + pretrained['frozen'])
-
-
 def release_workers(runner: Runner) -> None:
     """Stop the data loader worker processes of a finished run now.
 
@@ -129,7 +116,7 @@ def train_run(cfg: Config, warmup: int) -> dict:
     runner = None
     try:
         runner = Runner.from_cfg(cfg)
-        record.update(_backbone_counts(runner.model))
+        record.update(backbone_counts(runner.model))
         runner.train()
         hub = runner.message_hub
         times = [float(t) for t in hub.get_scalar('train/time').data[0]]

@@ -3,8 +3,9 @@
 The demo is defined once, by a demo config (``configs/vmt/
 swin-t_pascal_demo.py``: the VMT config with the demo settings).
 :func:`to_demo_config` moves those settings into another method's full
-config, so every method of ``tools/analysis_tools/demo_benchmark.py`` trains
-on exactly the demo's backbone, data and schedule, and
+config, so every method of the demo table (``tools/analysis_tools/
+paper_table.py --setting demo``) trains on exactly the demo's backbone, data
+and schedule, and
 ``to_demo_config(swin-t_pascal.py, demo) == demo`` (a test) keeps the
 hand-written demo configs and the benchmark from drifting apart.
 
@@ -22,6 +23,10 @@ What moves (everything else stays the method's):
 * the heads: ``in_channels`` (the demo Swin's widths) and, for class tasks,
   ``num_classes`` of the demo's head of the same task;
 * the evaluator baseline: kept, dropped or replaced (``baseline``).
+
+A config that is a demo config already (the CNN reference, which brings
+its own backbone) takes only the data and runtime (``model=False``): the
+run's adjustments of the demo (data root, schedule, ...) then reach it too.
 """
 import copy
 from typing import Any, Dict, Mapping, Optional, Union
@@ -105,10 +110,10 @@ def _set_baseline(cfg: dict, baseline: Any) -> None:
                 evaluator['baseline'] = copy.deepcopy(baseline)
 
 
-def to_demo_config(
-        method_cfg: Config,
-        demo_cfg: Config,
-        baseline: Union[None, Mapping, str, _Keep] = KEEP) -> Config:
+def to_demo_config(method_cfg: Config,
+                   demo_cfg: Config,
+                   baseline: Union[None, Mapping, str, _Keep] = KEEP,
+                   model: bool = True) -> Config:
     """The method's config with the demo settings of ``demo_cfg``.
 
     See the module docstring for what moves. Neither input is changed.
@@ -121,6 +126,8 @@ def to_demo_config(
         baseline: :data:`KEEP` the method's evaluator baseline, None to
             drop it (no delta_m in the run), or a new one (task -> value,
             or a baseline file path) for every evaluator.
+        model: Move the demo Swin and head widths too (False: keep the
+            method's model as it is, for a config that has no Swin).
 
     Returns:
         Config: A new config.
@@ -158,8 +165,9 @@ def to_demo_config(
                 ' pick the demo config of the same benchmark')
         out[key] = copy.deepcopy(demo[key])
         _tasks_into(out[key], own.get('tasks'))
-    _transplant_model(out['model'], demo['model'], demo[ARCH_VAR], mname,
-                      dname)
+    if model:
+        _transplant_model(out['model'], demo['model'], demo[ARCH_VAR], mname,
+                          dname)
     if baseline is not KEEP:
         _set_baseline(out, baseline)
     return Config(out, filename=method_cfg.filename)
