@@ -19,7 +19,8 @@ from mmseg.registry import RUNNERS
 
 import mmvmt  # noqa: F401  (registers modules, checkpoint compatibility)
 from mmvmt.engine import configure_checkpoint_hook
-from mmvmt.utils import read_checkpoint_meta, setup_cpu_distributed
+from mmvmt.utils import (finish_distributed, read_checkpoint_meta,
+                         setup_cpu_distributed)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -170,6 +171,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     runner.logger.info(
         f'random seed: {runner.seed} ({seed_note(cfg, resumed)})')
     runner.train()
+    finish_distributed(cfg)  # before exit: see mmvmt/utils/dist.py
 
 
 if __name__ == '__main__':

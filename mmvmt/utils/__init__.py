@@ -8,11 +8,12 @@ from .checkpoint_compat import (SAFE_CHECKPOINT_GLOBALS,
 from .checkpoint_io import (AtomicLocalBackend, CheckpointReadError,
                             atomic_write_bytes, load_local_checkpoint,
                             read_checkpoint_meta)
-from .dist import CPUDistributedDataParallel, setup_cpu_distributed
+from .dist import (CPUDistributedDataParallel, finish_distributed,
+                   setup_cpu_distributed)
 
 __all__ = [
     'SAFE_CHECKPOINT_GLOBALS', 'allow_runner_checkpoints',
     'AtomicLocalBackend', 'CheckpointReadError', 'atomic_write_bytes',
     'load_local_checkpoint', 'read_checkpoint_meta',
-    'CPUDistributedDataParallel', 'setup_cpu_distributed'
+    'CPUDistributedDataParallel', 'setup_cpu_distributed', 'finish_distributed'
 ]
