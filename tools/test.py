@@ -18,7 +18,7 @@ from mmseg.registry import RUNNERS
 
 import mmvmt  # noqa: F401  (registers modules, checkpoint compatibility)
 from mmvmt.engine import check_config_tasks, configure_checkpoint_hook
-from mmvmt.utils import setup_cpu_distributed
+from mmvmt.utils import finish_distributed, setup_cpu_distributed
 
 #: ``cfg-options`` key of the visualisation interval.
 INTERVAL_KEY = 'default_hooks.visualization.interval'
@@ -145,6 +145,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     else:
         runner = RUNNERS.build(cfg)
     runner.test()
+    finish_distributed(cfg)  # before exit: see mmvmt/utils/dist.py
     if args.show_dir:
         report_drawings(runner, args.show_dir)
 

@@ -24,8 +24,8 @@ from mmseg.registry import RUNNERS
 import mmvmt  # noqa: F401  (registers modules, checkpoint compatibility)
 from mmvmt.engine import check_config_tasks, configure_checkpoint_hook
 from mmvmt.utils import (AmpUnavailableError, configure_amp,
-                         find_resume_checkpoint, read_checkpoint_meta,
-                         setup_cpu_distributed)
+                         find_resume_checkpoint, finish_distributed,
+                         read_checkpoint_meta, setup_cpu_distributed)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -201,6 +201,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     if amp_note is not None:
         runner.logger.log(amp_note[0], f'precision: {amp_note[1]}')
     runner.train()
+    finish_distributed(cfg)  # before exit: see mmvmt/utils/dist.py
 
 
 if __name__ == '__main__':

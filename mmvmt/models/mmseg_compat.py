@@ -12,6 +12,7 @@ from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 import torch.utils.checkpoint as cp
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.registry import MODELS
@@ -19,12 +20,16 @@ from torch import Tensor
 
 __all__ = [
     'config_class', 'takes_argument', 'uses_class_map_loss',
-    'input_size_metas', 'swin_block_forward', 'runner_load_from',
-    'RUNNER_REVISE_KEYS', 'runner_checkpoint_state', 'runner_checkpoint_path'
+    'input_size_metas', 'swin_block_forward', 'swin_window_attention',
+    'runner_load_from', 'RUNNER_REVISE_KEYS', 'runner_checkpoint_state',
+    'runner_checkpoint_path'
 ]
 
 #: ``mlp(u, x1)`` of :func:`swin_block_forward`: the block's MLP step.
 MlpStep = Callable[[Tensor, Tensor], Any]
+#: ``proj(a)`` of :func:`swin_window_attention`: ``(nW*B, N, C)`` attention
+#: outputs -> ``(n, nW*B, N, C)``, ``n`` stacked projections of them.
+ProjStep = Callable[[Tensor], Tensor]
 
 _NAMED = (inspect.Parameter.POSITIONAL_OR_KEYWORD,
           inspect.Parameter.KEYWORD_ONLY)
@@ -139,6 +144,93 @@ def swin_block_forward(block: nn.Module,
     if block.with_cp and x.requires_grad:
         return cp.checkpoint(inner, x, use_reentrant=False)
     return inner(x)
+
+
+def _shift_mask(msa: nn.Module, pad_h: int, pad_w: int,
+                device: torch.device) -> Tensor:
+    """``ShiftWindowMSA``'s ``(nW, ws*ws, ws*ws)`` mask (0 / -100)."""
+    ws, shift = msa.window_size, msa.shift_size
+    img_mask = torch.zeros((1, pad_h, pad_w, 1), device=device)
+    slices = (slice(0, -ws), slice(-ws, -shift), slice(-shift, None))
+    cnt = 0
+    for h in slices:
+        for w in slices:
+            img_mask[:, h, w, :] = cnt
+            cnt += 1
+    mask_windows = msa.window_partition(img_mask).view(-1, ws * ws)
+    mask = mask_windows.unsqueeze(1) - mask_windows.unsqueeze(2)
+    return mask.masked_fill(mask != 0,
+                            float(-100.0)).masked_fill(mask == 0, float(0.0))
+
+
+def _window_msa(w_msa: nn.Module, x: Tensor, mask: Optional[Tensor]) -> Tensor:
+    """``WindowMSA.forward`` up to, not including, ``proj``."""
+    B, N, C = x.shape
+    heads = w_msa.num_heads
+    qkv = w_msa.qkv(x).reshape(B, N, 3, heads,
+                               C // heads).permute(2, 0, 3, 1, 4)
+    q, k, v = qkv[0], qkv[1], qkv[2]
+    attn = (q * w_msa.scale) @ k.transpose(-2, -1)
+    wh, ww = w_msa.window_size
+    bias = w_msa.relative_position_bias_table[
+        w_msa.relative_position_index.view(-1)].view(wh * ww, wh * ww, -1)
+    attn = attn + bias.permute(2, 0, 1).contiguous().unsqueeze(0)
+    if mask is not None:
+        nw = mask.shape[0]
+        attn = attn.view(B // nw, nw, heads, N,
+                         N) + mask.unsqueeze(1).unsqueeze(0)
+        attn = attn.view(-1, heads, N, N)
+    attn = w_msa.attn_drop(w_msa.softmax(attn))
+    return (attn @ v).transpose(1, 2).reshape(B, N, C)
+
+
+def swin_window_attention(msa: nn.Module,
+                          query: Tensor,
+                          hw_shape: Tuple[int, int],
+                          proj: Optional[ProjStep] = None) -> Tensor:
+    """mmseg's ``ShiftWindowMSA.forward`` with a replaceable ``proj``.
+
+    Pad, shift, partition, ``WindowMSA`` up to its output projection
+    (``qkv`` is called as a module, so its hooks run), then ``proj(a)``
+    (default: ``w_msa.proj(a)`` alone), and for each of its ``n`` stacked
+    outputs ``proj_drop``, window merging, reverse shift, crop and the
+    module's drop path (per sample, so per output). The attention runs once
+    whatever ``n``.
+
+    Args:
+        msa: An mmseg ``ShiftWindowMSA``.
+        query: ``(B, H*W, C)`` tokens (the block's ``norm1`` output).
+        hw_shape: ``(H, W)``.
+        proj: Replacement of the projection (see :data:`ProjStep`).
+
+    Returns:
+        Tensor: ``(n * B, H*W, C)``, output ``k`` of sample ``b`` at
+        ``k * B + b`` (``n = 1``: mmseg's output).
+    """
+    B, L, C = query.shape
+    H, W = hw_shape
+    assert L == H * W, 'input feature has wrong size'
+    ws = msa.window_size
+    query = query.view(B, H, W, C)
+    pad_r = (ws - W % ws) % ws
+    pad_b = (ws - H % ws) % ws
+    query = F.pad(query, (0, 0, 0, pad_r, 0, pad_b))
+    pad_h, pad_w = query.shape[1], query.shape[2]
+    mask = None
+    if msa.shift_size > 0:
+        query = torch.roll(
+            query, shifts=(-msa.shift_size, -msa.shift_size), dims=(1, 2))
+        mask = _shift_mask(msa, pad_h, pad_w, query.device)
+    windows = msa.window_partition(query).view(-1, ws**2, C)
+    attended = _window_msa(msa.w_msa, windows, mask)
+    out = msa.w_msa.proj(attended)[None] if proj is None else proj(attended)
+    out = msa.w_msa.proj_drop(out.flatten(0, 1)).view(-1, ws, ws, C)
+    x = msa.window_reverse(out, pad_h, pad_w)
+    if msa.shift_size > 0:
+        x = torch.roll(x, shifts=(msa.shift_size, msa.shift_size), dims=(1, 2))
+    if pad_r > 0 or pad_b:
+        x = x[:, :H, :W, :].contiguous()
+    return msa.drop(x.view(-1, H * W, C))
 
 
 def runner_load_from(runner: Any) -> Optional[str]:

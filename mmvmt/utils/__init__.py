@@ -10,12 +10,13 @@ from .checkpoint_io import (AtomicLocalBackend, CheckpointReadError,
                             ResumePoint, atomic_write_bytes,
                             find_resume_checkpoint, load_local_checkpoint,
                             read_checkpoint_meta)
-from .dist import CPUDistributedDataParallel, setup_cpu_distributed
+from .dist import (CPUDistributedDataParallel, finish_distributed,
+                   setup_cpu_distributed)
 
 __all__ = [
     'AmpUnavailableError', 'configure_amp', 'SAFE_CHECKPOINT_GLOBALS',
     'allow_runner_checkpoints', 'AtomicLocalBackend', 'CheckpointReadError',
     'ResumePoint', 'atomic_write_bytes', 'find_resume_checkpoint',
     'load_local_checkpoint', 'read_checkpoint_meta',
-    'CPUDistributedDataParallel', 'setup_cpu_distributed'
+    'CPUDistributedDataParallel', 'setup_cpu_distributed', 'finish_distributed'
 ]

@@ -14,7 +14,8 @@ from mmvmt.models.backbones import VMTSwinTransformer
 from mmvmt.models.decode_heads import MultiScaleFusionHead
 from mmvmt.models.mmseg_compat import (config_class, input_size_metas,
                                        runner_load_from, swin_block_forward,
-                                       takes_argument, uses_class_map_loss)
+                                       swin_window_attention, takes_argument,
+                                       uses_class_map_loss)
 
 
 def _random_block(shift: bool, with_cp: bool = False) -> SwinBlock:
@@ -45,6 +46,25 @@ def test_swin_block_forward_is_mmseg_forward(shift):
         out, delta, added = VMTSwinTransformer._block_forward(block, x, hw)
     assert torch.equal(out, ref) and added == ()
     assert delta.shape == (3, 2, 60, 4) and not delta.any()
+
+
+@pytest.mark.parametrize('shift', [False, True], ids=['w-msa', 'sw-msa'])
+def test_swin_window_attention_is_mmseg_forward(shift):
+    attn = _random_block(shift).attn
+    x, hw = torch.randn(2, 60, 16), (6, 10)  # padded to the window
+    proj = attn.w_msa.proj
+    with torch.no_grad():
+        ref = attn(x, hw)
+        assert torch.equal(swin_window_attention(attn, x, hw), ref)
+        # n stacked projections -> n outputs, each merged like mmseg's
+        twice = swin_window_attention(
+            attn, x, hw, lambda a: torch.stack([proj(a), 2 * proj(a)]))
+        proj.bias.mul_(2)
+        proj.weight.mul_(2)
+        doubled = attn(x, hw)
+    assert twice.shape == (4, 60, 16)
+    assert torch.equal(twice[:2], ref)
+    torch.testing.assert_close(twice[2:], doubled)
 
 
 def test_swin_block_forward_checkpointing_matches():

@@ -7,25 +7,39 @@ import torch
 from mmengine.config import Config
 
 from mmvmt.utils import dist as dist_utils
-from mmvmt.utils import setup_cpu_distributed
+from mmvmt.utils import finish_distributed, setup_cpu_distributed
 
 
 @pytest.fixture
 def fake_dist(monkeypatch):
-    """No CUDA, no process group yet; records init_process_group calls."""
-    calls = []
+    """No CUDA, no process group yet; records init_process_group calls
+    and, in order, barriers and destroys."""
+    calls, ends = [], []
     state = dict(initialized=False)
 
     def init_process_group(**kwargs):
         calls.append(kwargs)
         state['initialized'] = True
 
+    def destroy_process_group():
+        ends.append('destroy')
+        state['initialized'] = False
+
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
     monkeypatch.setattr(dist_utils.torch_dist, 'is_initialized',
                         lambda: state['initialized'])
     monkeypatch.setattr(dist_utils.torch_dist, 'init_process_group',
                         init_process_group)
-    return SimpleNamespace(calls=calls, state=state)
+
+    def barrier(async_op=False):
+        ends.append(f'barrier(async_op={async_op})')
+        return SimpleNamespace(wait=lambda: ends.append('wait'))
+
+    monkeypatch.setattr(dist_utils.torch_dist, 'barrier', barrier)
+    monkeypatch.setattr(dist_utils, '_LAST_WORK', [])
+    monkeypatch.setattr(dist_utils.torch_dist, 'destroy_process_group',
+                        destroy_process_group)
+    return SimpleNamespace(calls=calls, state=state, ends=ends)
 
 
 def _cfg(launcher='pytorch', **kwargs):
@@ -122,3 +136,25 @@ def test_gpu_runs_are_left_alone(fake_dist, monkeypatch):
     assert setup_cpu_distributed(cfg) is False
     assert fake_dist.calls == []
     assert 'model_wrapper_cfg' not in cfg
+
+
+@pytest.mark.parametrize('launcher', ['pytorch', 'slurm'])
+def test_a_finished_run_meets_at_a_barrier_then_destroys_the_group(
+        fake_dist, launcher):
+    """gloo frees finished collectives on its own threads; one freed while
+    the interpreter shuts down aborts the process (SIGABRT). The barrier's
+    work is kept, so the main thread frees it and what it holds."""
+    fake_dist.state['initialized'] = True
+    finish_distributed(_cfg(launcher))
+    ends = ['barrier(async_op=True)', 'wait', 'destroy']
+    assert fake_dist.ends == ends
+    assert len(dist_utils._LAST_WORK) == 1
+    finish_distributed(_cfg(launcher))  # nothing left
+    assert fake_dist.ends == ends
+
+
+def test_finishing_a_non_distributed_run_touches_nothing(fake_dist):
+    fake_dist.state['initialized'] = True  # e.g. a group of another user
+    finish_distributed(_cfg('none'))
+    finish_distributed(Config())
+    assert fake_dist.ends == [] and fake_dist.state['initialized']

@@ -1,88 +1,94 @@
 """MTLoRA (Agiza et al., CVPR 2024): shared LoRA plus task-specific LoRA.
 
-The method as the public MTLoRA configuration defines it, injected by
-:class:`~mmvmt.models.peft.PEFTBackbone` into mmseg's Swin:
-
-* task-agnostic LoRA (rank ``r``, shared by all tasks) on ``qkv``,
-  ``proj``, ``fc1`` and ``fc2`` of every block;
-* task-specific LoRA (rank ``r_t``, one per task) on ``proj``, ``fc1`` and
-  ``fc2`` of the last block of each stage (``qkv`` has none: the public code
-  builds it with ``tasks=None``), producing each task's map of that stage;
-* every update multiplied by ``scale`` (4), dropout 0.05 on the LoRA input;
-* trained pretrained parts: the patch embedding, the block and
-  patch-merging norms, the relative position bias tables and the patch
-  merging's reduction.
+The method as the public code (scale-lab/MTLoRA, ``SHARED_MODE='matrix'``,
+``models/lora.py``, ``models/swin_transformer_mtlora.py``) computes it,
+injected by :class:`~mmvmt.models.peft.PEFTBackbone` into mmseg's Swin.
+The multi-task pass is :class:`~mmvmt.models.peft.mtlora_branch.
+MTLoRATaskBranch`.
 """
 import fnmatch
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
 import torch.nn as nn
 from mmseg.registry import MODELS
-from torch import Tensor
 
 from .lora import SWIN_FC1, SWIN_FC2, SWIN_PROJ, SWIN_QKV, LoRADelta
 from .method import PEFTMethod
+from .mtlora_branch import TAPS, MTLoRATaskBranch
 
-__all__ = ['MTLoRA', 'MTLoRATaskBranch']
+__all__ = ['MTLoRA']
 
 #: Pretrained parts MTLoRA's default training unfreezes (mmseg names). The
 #: per-stage output norms ``norm0..3`` are mmseg's and stay frozen.
 UNFROZEN = ('patch_embed*', 'stages.*norm*', '*attn.w_msa',
             'stages.*.downsample.reduction')
-#: Targets of the task-specific LoRA inside the last block of a stage.
-TASK_TARGETS = ('attn.w_msa.proj', 'ffn.layers.0.0', 'ffn.layers.1')
 
 
 @MODELS.register_module()
 class MTLoRA(PEFTMethod):
     """MTLoRA on mmseg's Swin: shared LoRA, task LoRA per stage's last block.
 
-    Task-specific features (our reading of the public code,
-    ``SHARED_MODE='matrix'``): the last block of stage ``i`` is run once
-    more per task ``t`` on the shared input of that block; in that run
-    ``qkv`` keeps the shared LoRA, and ``proj``, ``fc1``, ``fc2`` compute
-    ``W x + b + scale * B_t A_t dropout(x)`` (the task update replaces the
-    shared one). Its output, after the stock output norm ``norm{i}``, is
-    task ``t``'s map of stage ``i``; the shared stream goes on into the
-    next stage, so task branches never feed later stages. Two deviations,
-    both stated: (1) MTLoRA takes the maps *after* the stage's patch
-    merging (192/384/768/768 channels); mmseg's heads take stride-4..32
-    maps (96/192/384/768), so we tap *before* the downsample, where
-    mmseg's Swin taps; the shared patch merging still trains (it feeds the
-    shared stream). (2) The public code applies the frozen ``W`` of
-    ``fc1``/``fc2`` to the shared input and only the task LoRA to the task
-    input; we apply both to the task input (a plain LoRA layer per task).
-    The last block's shared ``proj``/``fc1``/``fc2`` LoRA of the last
-    stage then feeds no output and gets no gradient (its shared output is
-    unused, as in MTLoRA); it is counted, as MTLoRA counts it.
+    * Task-agnostic LoRA (rank ``r``, shared by all tasks) on ``qkv``,
+      ``proj``, ``fc1`` and ``fc2`` of every block.
+    * In the last block of each stage the shared work runs once: ``norm1``,
+      ``qkv`` with its shared LoRA, the window attention, and the frozen
+      ``W x + b`` of ``proj``/``fc1``/``fc2`` on the shared input. Each task
+      ``t`` adds only ``s B_t A_t x_t`` (rank ``r_t``) to those three
+      (``qkv`` has none, as the public code builds it with ``tasks=None``)
+      and has its own ``norm2``/GELU/residual stream:
+      ``proj_t = W a + b + s B_t A_t drop(a)`` on the shared attention
+      output ``a``; ``fc1_t = W u + b + s B_t A_t norm2(y_t)`` with ``u``
+      the shared ``norm2`` output and ``y_t`` the task's post-attention
+      stream; ``fc2_t = W g + b + s B_t A_t GELU(fc1_t)`` with ``g`` the
+      shared GELU output (:class:`~mmvmt.models.peft.mtlora_branch.
+      MTLoRABlock` writes the block out). The shared stream goes on into
+      the next stage; task streams never feed later stages.
+    * Every update is multiplied by ``scale`` (4); dropout 0.05 on the
+      shared input of the updates (the task inputs of ``fc1``/``fc2`` get
+      none, as in the public code).
+    * Trained pretrained parts: the patch embedding, the block and
+      patch-merging norms, the relative position bias tables and the patch
+      merging's reduction.
+    * Feature taps (``taps``): ``'mmvmt'`` (default) takes each task's
+      stage output before the downsample, after mmseg's frozen
+      ``norm{i}`` (96/192/384/768 channels for Swin-T, strides 4-32: what
+      mmvmt's heads take); ``'public'`` takes it as the public code does,
+      after the stage's patch merging (shared weights, run per task) and
+      the last stage as it is (192/384/768/768 channels, strides 8, 16,
+      32, 32, no norm). The heads' ``in_channels`` must match.
 
-    Trainable parameters (embed ``C``, ``d_i = 2^i C``, depths ``D_i``,
-    ``S = sum_i D_i d_i``, MLP ratio 4, patch 4, window ``w``, heads
-    ``h_i``, ``T`` tasks):
+    Trainable parameters (embed ``C``, ``d_i = 2^i C`` for stages
+    ``i = 0..n-1``, depths ``D_i``, ``S = sum_i D_i d_i``, MLP ratio 4,
+    patch 4, window ``w``, heads ``h_i``, ``T`` tasks):
 
-    * shared LoRA ``16 r S`` (``qkv`` 4rd, ``proj`` 2rd, ``fc1``/``fc2``
-      5rd each per block);
+    * shared LoRA ``16 r S - 5 r d_{n-1}`` (``qkv`` 4rd, ``proj`` 2rd,
+      ``fc1``/``fc2`` 5rd each per block; the last stage's last ``fc2`` has
+      none: its shared output feeds nothing, in the public code too);
     * task LoRA ``12 r_t sum_i d_i`` per task (``proj``, ``fc1``, ``fc2``
       of one block per stage);
-    * unfrozen ``51 C + 4 S + (2w - 1)^2 sum_i D_i h_i
-      + 8 sum_{i<3} (d_i^2 + d_i)`` (patch conv and norm, ``norm1`` and
+    * unfrozen ``U = 51 C + 4 S + (2w - 1)^2 sum_i D_i h_i
+      + 8 sum_{i<n-1} (d_i^2 + d_i)`` (patch conv and norm, ``norm1`` and
       ``norm2`` of every block, position tables, merging norm 8d and
       reduction 8d^2).
 
-    Swin-T (``S = 4416``, ``sum d_i = 1440``), T = 4, r_t = 4: shared
-    1,130,496 / 2,260,992 / 4,521,984 for r = 16 / 32 / 64, task 69,120
-    per task, unfrozen 1,599,546; totals 3,006,522 / 4,137,018 /
-    6,398,010 (the figures measured on the public MTLoRA code).
+    Swin-T (``S = 4416``, ``sum d_i = 1440``, ``d_3 = 768``), T = 4,
+    r_t = 4: shared 1,069,056 / 2,138,112 / 4,276,224 for r = 16 / 32 /
+    64, task 69,120 per task, unfrozen 1,599,546; totals 2,945,082 /
+    4,014,138 / 6,152,250. The public code counts 5 r d_3 = 61,440 /
+    122,880 / 245,760 more (shared 1,130,496 / 2,260,992 / 4,521,984,
+    totals 3,006,522 / 4,137,018 / 6,398,010, measured on its code): the
+    last ``fc2``'s shared LoRA, which gets no gradient there either.
 
     Args:
         rank: Shared rank ``r``.
         task_rank: Task-specific rank ``r_t``.
         scale: Multiplier of every update (MTLoRA's shared and task scale).
-        dropout: Dropout on the LoRA input.
+        dropout: Dropout on the shared input of the updates.
         unfreeze: Whether the pretrained parts above train.
+        taps: ``'mmvmt'`` or ``'public'`` feature taps (see above).
 
     Raises:
-        ValueError: On a non-positive rank.
+        ValueError: On a non-positive rank or an unknown ``taps``.
     """
 
     lora_targets = (SWIN_QKV, SWIN_PROJ, SWIN_FC1, SWIN_FC2)
@@ -92,17 +98,22 @@ class MTLoRA(PEFTMethod):
                  task_rank: int = 4,
                  scale: float = 4.0,
                  dropout: float = 0.05,
-                 unfreeze: bool = True) -> None:
+                 unfreeze: bool = True,
+                 taps: str = 'mmvmt') -> None:
         targets = self.lora_targets + (UNFROZEN if unfreeze else ())
         super().__init__(targets)
         if rank < 1 or task_rank < 1:
             raise ValueError('MTLoRA: rank and task_rank must be >= 1, got '
                              f'rank={rank}, task_rank={task_rank}')
+        if taps not in TAPS:
+            raise ValueError(f'MTLoRA: taps must be one of {TAPS}, got '
+                             f'{taps!r}')
         self.rank = rank
         self.task_rank = task_rank
         self.scale = scale
         self.dropout = dropout
         self.unfreeze = unfreeze
+        self.taps = taps
 
     def _is_lora(self, name: str) -> bool:
         return any(fnmatch.fnmatchcase(name, p) for p in self.lora_targets)
@@ -122,149 +133,12 @@ class MTLoRA(PEFTMethod):
         return tuple(k for k, v in module._parameters.items() if v is not None)
 
     def build_task_branch(self, backbone: nn.Module,
-                          tasks: Sequence[str]) -> 'MTLoRATaskBranch':
-        """The per-task LoRA and the forward producing per-task maps."""
-        return MTLoRATaskBranch(backbone, tasks, self.task_rank, self.scale,
-                                self.dropout)
+                          tasks: Sequence[str]) -> MTLoRATaskBranch:
+        """The stage-end blocks' LoRA and the multi-task forward."""
+        return MTLoRATaskBranch(backbone, tasks, self.rank, self.task_rank,
+                                self.scale, self.dropout, self.taps)
 
     def __repr__(self) -> str:
         return (f'MTLoRA(rank={self.rank}, task_rank={self.task_rank}, '
                 f'scale={self.scale}, dropout={self.dropout}, '
-                f'unfreeze={self.unfreeze})')
-
-
-class _FrozenOutputHook:
-    """Forward hook run first: keep the frozen ``W x + b`` of a rerun."""
-
-    def __init__(self, branch: 'MTLoRATaskBranch') -> None:
-        self.branch = branch
-
-    def __call__(self, module: nn.Linear, inputs: Tuple,
-                 output: Tensor) -> None:
-        if self.branch.active_task is not None:
-            self.branch.frozen = output
-
-
-class _TaskLinearHook:
-    """Forward hook run last: in a task's rerun, ``W x + b + delta_t(x)``.
-
-    The shared delta's hook ran in between; its result is replaced by the
-    kept frozen output plus the task's update.
-    """
-
-    def __init__(self, branch: 'MTLoRATaskBranch', key: str) -> None:
-        self.branch = branch
-        self.key = key
-
-    def __call__(self, module: nn.Linear, inputs: Tuple,
-                 output: Tensor) -> Optional[Tensor]:
-        task = self.branch.active_task
-        if task is None:
-            return None  # the shared pass: keep the shared output
-        frozen, self.branch.frozen = self.branch.frozen, None
-        return self.branch.deltas[task][self.key](inputs, frozen)
-
-
-class _TaskBlockHook:
-    """Forward hook on a stage's last block: rerun it once per task."""
-
-    def __init__(self, branch: 'MTLoRATaskBranch', stage: int) -> None:
-        self.branch = branch
-        self.stage = stage
-
-    def __call__(self, module: nn.Module, inputs: Tuple,
-                 output: Tensor) -> None:
-        branch = self.branch
-        if branch.active_task is not None or not branch.collecting:
-            return
-        x, hw_shape = inputs
-        try:
-            for task in branch.tasks:
-                branch.active_task = task
-                branch.outs[task][self.stage] = (module(x, hw_shape), hw_shape)
-        finally:
-            branch.active_task = None
-
-
-class MTLoRATaskBranch(nn.Module):
-    """Task-specific LoRA of MTLoRA and the pass producing per-task maps.
-
-    Built by :meth:`MTLoRA.build_task_branch`; :class:`PEFTBackbone` keeps
-    it under ``peft.task_branch`` (parameters
-    ``peft.task_branch.deltas.<task>.<stage's last block target>``) and
-    calls it instead of the backbone.
-
-    Args:
-        backbone: mmseg's ``SwinTransformer`` (``stages``, ``norm{i}``,
-            ``out_indices``, ``num_features``).
-        tasks: Task names.
-        rank: Task-specific rank.
-        scale: Multiplier of the task updates.
-        dropout: Dropout on the LoRA input.
-
-    Raises:
-        ValueError: If ``backbone`` is not an mmseg Swin.
-    """
-
-    def __init__(self, backbone: nn.Module, tasks: Sequence[str], rank: int,
-                 scale: float, dropout: float) -> None:
-        super().__init__()
-        if not all(
-                hasattr(backbone, a)
-                for a in ('stages', 'out_indices', 'num_features')):
-            raise ValueError('MTLoRA: the task branch needs mmseg\'s '
-                             'SwinTransformer (stages, out_indices, '
-                             f'num_features), got {type(backbone).__name__}')
-        self.tasks = tuple(tasks)
-        self.active_task = None  # type: Optional[str]
-        self.collecting = False
-        self.frozen = None  # type: Optional[Tensor]
-        self.outs = {}  # type: Dict[str, Dict[int, Tuple[Tensor, tuple]]]
-        self.deltas = nn.ModuleDict({t: nn.ModuleDict() for t in self.tasks})
-        modules = dict(backbone.named_modules())
-        for i, stage in enumerate(backbone.stages):
-            block = f'stages.{i}.blocks.{len(stage.blocks) - 1}'
-            for target in TASK_TARGETS:
-                name = f'{block}.{target}'
-                linear = modules.get(name)
-                if not isinstance(linear, nn.Linear):
-                    raise ValueError(f'MTLoRA: expected nn.Linear at '
-                                     f'{name!r} of the Swin, got {linear!r}')
-                key = name.replace('.', '__')
-                for task in self.tasks:
-                    self.deltas[task][key] = LoRADelta(linear.in_features,
-                                                       linear.out_features,
-                                                       rank, scale, dropout)
-                linear.register_forward_hook(
-                    _FrozenOutputHook(self), prepend=True)
-                linear.register_forward_hook(_TaskLinearHook(self, key))
-            modules[block].register_forward_hook(_TaskBlockHook(self, i))
-
-    def forward(self, backbone: nn.Module,
-                x: Tensor) -> Dict[str, List[Tensor]]:
-        """The shared pass with per-task reruns of each last block.
-
-        Returns:
-            dict: Task -> its ``(B, d_i, H_i, W_i)`` maps of the
-            ``out_indices`` stages (before the downsample, after
-            ``norm{i}``).
-        """
-        self.outs = {task: {} for task in self.tasks}
-        self.collecting = True
-        try:
-            backbone(x)
-        finally:
-            self.collecting = False
-        feats = {}
-        for task in self.tasks:
-            maps = []
-            for i in backbone.out_indices:
-                out, hw_shape = self.outs[task][i]
-                out = getattr(backbone, f'norm{i}')(out)
-                maps.append(
-                    out.view(-1, *hw_shape,
-                             backbone.num_features[i]).permute(0, 3, 1,
-                                                               2).contiguous())
-            feats[task] = maps
-        self.outs = {}
-        return feats
+                f'unfreeze={self.unfreeze}, taps={self.taps!r})')

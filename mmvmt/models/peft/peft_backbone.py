@@ -131,8 +131,8 @@ class PEFTBackbone(BaseModule):
         for param in self.backbone.parameters():
             param.requires_grad = False
         if self.method is not None:
-            self._inject(self.method)
             self._add_task_branch(self.method)
+            self._inject(self.method)
         self.register_load_state_dict_pre_hook(_fill_task_tuned)
         print_log(
             f'PEFTBackbone: {self.method} '
@@ -143,10 +143,14 @@ class PEFTBackbone(BaseModule):
 
     # ------------------------------------------------------------------
     def _inject(self, method: PEFTMethod) -> None:
-        """Build the deltas and tuned parameters of every matched module."""
+        """Build the deltas and tuned parameters of every matched module.
+
+        Modules a task branch adapts itself (its ``targets``) get none.
+        """
         owner = f'PEFTBackbone({type(method).__name__})'
         matches = match_modules(self.backbone, method.targets, owner)
-        done = set()
+        branch = self.peft[TASK_BRANCH] if TASK_BRANCH in self.peft else None
+        done = set(getattr(branch, 'targets', ()))
         for pattern, found in matches.items():
             adapted = False
             for name, module in found:
@@ -175,7 +179,9 @@ class PEFTBackbone(BaseModule):
         A method with ``build_task_branch(backbone, tasks) -> nn.Module``
         produces ``{task: feats}`` in one shared pass; the module lives
         under ``peft.task_branch`` and :meth:`forward` calls it as
-        ``branch(backbone, x)``.
+        ``branch(backbone, x)``. The backbone modules named in the
+        branch's ``targets`` attribute (if any) are adapted by the branch
+        itself, so :meth:`_inject` skips them.
         """
         build = getattr(method, 'build_task_branch', None)
         if build is None:

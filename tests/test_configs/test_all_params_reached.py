@@ -1,0 +1,115 @@
+"""Every shipped method config is safe under DDP: one loss backward gives
+every trainable parameter a gradient.
+
+``DistributedDataParallel(find_unused_parameters=False)`` (mmengine's
+default) stops at the second iteration when a trainable parameter got no
+gradient. Each config of configs/vmt, configs/baselines and
+configs/single_task (PASCAL and NYUD, default and literature twins, demos)
+is moved to the demo's small Swin (``to_demo_config``, random init) with
+narrow heads, built once per distinct model, and trained for one loss on
+random 32x32 targets of every task.
+"""
+import glob
+import json
+import os.path as osp
+
+import torch
+from config_paths import REPO
+from mmengine.config import Config
+from mmengine.model import revert_sync_batchnorm
+from mmseg.registry import MODELS
+from torch import nn
+
+from mmvmt.structures import MultiTaskDataSample
+from mmvmt.tasks import BINARY, CLASS, DEPTH, NORMALS, get_task
+from mmvmt.testing.demo_benchmark import demo_config_of
+from mmvmt.testing.demo_benchmark.transplant import (set_swin_checkpoint,
+                                                     to_demo_config)
+
+FOLDERS = ('vmt', 'baselines', 'single_task')
+SIZE = 32
+#: Width of the heads (their ``channels``), to keep the test fast.
+HEAD_CHANNELS = 8
+
+
+def shipped_configs():
+    """Every config of :data:`FOLDERS`, sorted."""
+    return sorted(
+        p for folder in FOLDERS
+        for p in glob.glob(osp.join(REPO, 'configs', folder, '*.py')))
+
+
+def _benchmark(path: str) -> str:
+    return 'nyud' if 'nyud' in osp.basename(path) else 'pascal'
+
+
+def demo_model_cfg(path: str, demos: dict) -> dict:
+    """The config's model on the demo Swin (random init), narrow heads."""
+    bench = _benchmark(path)
+    if bench not in demos:
+        demos[bench] = Config.fromfile(osp.join(REPO, demo_config_of(bench)))
+    cfg = to_demo_config(Config.fromfile(path), demos[bench])
+    set_swin_checkpoint(cfg, None)
+    model = cfg.model.to_dict()
+    for head in model['decode_heads'].values():
+        if 'channels' in head:
+            head['channels'] = HEAD_CHANNELS
+    return model
+
+
+def _target(task: str, head: nn.Module) -> torch.Tensor:
+    spec = get_task(task)
+    if spec.kind == CLASS:
+        return torch.randint(0, head.out_channels, (1, SIZE, SIZE))
+    if spec.kind == BINARY:
+        return torch.randint(0, 2, (1, SIZE, SIZE))
+    if spec.kind == NORMALS:
+        return nn.functional.normalize(torch.randn(3, SIZE, SIZE), dim=0)
+    if spec.kind == DEPTH:
+        return torch.rand(1, SIZE, SIZE) * 4 + 0.1
+    raise ValueError(f'no random target for {task!r} ({spec.kind!r})')
+
+
+def unreached_parameters(model: nn.Module) -> list:
+    """Trainable parameters without a gradient after one loss backward."""
+    model.train()
+    samples = []
+    for _ in range(2):
+        sample = MultiTaskDataSample(
+            metainfo=dict(
+                img_shape=(SIZE, SIZE),
+                ori_shape=(SIZE, SIZE),
+                pad_shape=(SIZE, SIZE),
+                padding_size=[0, 0, 0, 0]))
+        for task, head in model.decode_heads.items():
+            sample.set_task_gt(task, _target(task, head))
+        samples.append(sample)
+    losses = model.loss(torch.randn(2, 3, SIZE, SIZE), samples)
+    loss, _ = model.parse_losses(losses)
+    loss.backward()
+    return [
+        n for n, p in model.named_parameters()
+        if p.requires_grad and p.grad is None
+    ]
+
+
+def test_every_trainable_parameter_of_every_config_gets_a_gradient():
+    paths = shipped_configs()
+    assert len(paths) > 80  # all three folders, both benchmarks, twins
+    demos, models = {}, {}
+    for path in paths:
+        key = json.dumps(demo_model_cfg(path, demos), sort_keys=True)
+        models.setdefault(key, []).append(osp.relpath(path, REPO))
+    torch.manual_seed(0)
+    failures = {}
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny ops: threads only add overhead
+    try:
+        for key, names in models.items():
+            model = revert_sync_batchnorm(MODELS.build(json.loads(key)))
+            unreached = unreached_parameters(model)
+            if unreached:
+                failures[names[0]] = unreached
+    finally:
+        torch.set_num_threads(threads)
+    assert failures == {}
