@@ -20,11 +20,10 @@ from mmengine.model import revert_sync_batchnorm
 from mmseg.registry import MODELS
 from torch import nn
 
+from mmvmt.benchmark import demo_config_of
+from mmvmt.benchmark.transplant import set_swin_checkpoint, to_demo_config
 from mmvmt.structures import MultiTaskDataSample
 from mmvmt.tasks import BINARY, CLASS, DEPTH, NORMALS, get_task
-from mmvmt.testing.demo_benchmark import demo_config_of
-from mmvmt.testing.demo_benchmark.transplant import (set_swin_checkpoint,
-                                                     to_demo_config)
 
 FOLDERS = ('vmt', 'baselines', 'single_task')
 SIZE = 32

@@ -15,7 +15,7 @@ import torch
 from mmengine.config import Config
 from tool_runs import REPO
 
-from mmvmt.testing.demo_benchmark import demo_config_of, to_demo_config
+from mmvmt.benchmark import demo_config_of, to_demo_config
 
 MTLORA = 'configs/baselines/mtlora-r16_swin-t_4xb8-40k_pascal-context-mt-448x448.py'  # noqa
 
