@@ -297,7 +297,7 @@ def _literature_configs(benchmark='pascal-context-mt'):
         for folder in ('vmt', 'baselines', 'single_task')
         for p in glob.glob(
             osp.join(REPO, 'configs', folder,
-                     f'*_{benchmark}-literature-448x448.py'))
+                     f'*_swin-t_*_{benchmark}-literature-448x448.py'))
     }
 
 
@@ -516,10 +516,12 @@ def test_gpu_hour_estimate_arithmetic_and_table(monkeypatch, capsys):
         ['--setting', 'literature', '--methods', 'vmt',
          '--estimate-hours']) == 0
     lines = capsys.readouterr().out.splitlines()
-    # 40k x 32 images x 258.6 GFLOP + 11 x 5,105 val x 98.4 at 20 / 80.
-    assert '| vmt | 49.2 (18.3) | some | 259 | 4.7 | 1.2 |' in lines
-    assert ('| fullft-st-sal | 25.8 (18.0) | all | 155 | 2.8 | 0.7 |' in lines)
-    assert lines[-1] == '| all runs of one seed | | | | 16 | 4 |'
+    # 46,800 x 32 images x 258.6 GFLOP + the val / test passes over 5,105
+    # images x 98.4 GFLOP at 20 / 80 TFLOP/s: 5.5 / 1.4 h; single-task
+    # 154.8 and 51.6 GFLOP: 3.3 / 0.8 h; sum 18.5 / 4.6 h.
+    assert '| vmt | 49.2 (18.3) | some | 259 | 5.5 | 1.4 |' in lines
+    assert ('| fullft-st-sal | 25.8 (18.0) | all | 155 | 3.3 | 0.8 |' in lines)
+    assert lines[-1] == '| all runs of one seed | | | | 19 | 5 |'
 
 
 def test_forward_gmacs_counts_a_small_model():
