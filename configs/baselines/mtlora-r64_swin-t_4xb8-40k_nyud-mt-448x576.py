@@ -2,7 +2,11 @@
 # MTLoRA (shared LoRA r = 64 on qkv/proj/fc1/fc2 of every block, task LoRA
 # r = 4 on proj/fc1/fc2 of each stage's last block, scale 4, dropout 0.05;
 # patch embedding, norms, position tables and patch merging train too).
-# Per-task maps are tapped before each stage's downsample (stride 4-32).
+# The shared work of each stage's last block runs once; per task only the
+# task LoRA updates and the task's norm2/GELU/residual stream (as the public
+# code). Per-task maps are tapped before each stage's downsample (stride
+# 4-32); method taps='public' taps after the patch merging, as the public
+# code (heads then take in_channels=[192, 384, 768, 768]).
 _base_ = [
     '../_base_/models/peft_swin-t_nyud-mt.py',
     '../_base_/datasets/nyud_mt.py',
