@@ -18,12 +18,12 @@ demo-data: install
 	$(PY) tools/misc/generate_demo_data.py $(DEMO) --dataset both --convert
 
 # Trains VMT on the PASCAL demo set (frozen demo Swin), evaluates it on the
-# val set, draws every 8th val image (image, ground truth above prediction)
+# val set, draws every 5th val image (image, ground truth above prediction)
 # and prints the metrics beside the trivial baselines of the same data.
 DEMO_CONFIG ?= configs/vmt/swin-t_pascal_demo.py
 demo: demo-data
 	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(PY) tools/train.py $(DEMO_CONFIG) --work-dir $(WORKDIR)
-	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(PY) tools/test.py $(DEMO_CONFIG) $(WORKDIR)/iter_$$($(PY) -c "from mmengine.config import Config; print(Config.fromfile('$(DEMO_CONFIG)').train_cfg.max_iters)").pth --work-dir $(WORKDIR) --out $(WORKDIR)/predictions --show-dir $(WORKDIR)/vis --show-interval 8
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(PY) tools/test.py $(DEMO_CONFIG) $(WORKDIR)/iter_$$($(PY) -c "from mmengine.config import Config; print(Config.fromfile('$(DEMO_CONFIG)').train_cfg.max_iters)").pth --work-dir $(WORKDIR) --out $(WORKDIR)/predictions --show-dir $(WORKDIR)/vis --show-interval 5
 	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(PY) demo/demo_summary.py $(DEMO_CONFIG) $(WORKDIR)/predictions/metrics.json --drawings $(WORKDIR)/vis
 
 # Rebuilds the shipped demo backbone (demo/weights/swin-demo_source-seg.pth
