@@ -18,10 +18,14 @@ install:
 demo-data: install
 	$(PY) tools/misc/generate_demo_data.py $(DEMO) --dataset both --convert
 
+# Trains VMT on the PASCAL demo set (frozen demo Swin), evaluates it on the
+# val set, draws every 5th val image (image, ground truth above prediction)
+# and prints the metrics beside the trivial baselines of the same data.
+DEMO_CONFIG ?= configs/vmt/swin-t_pascal_demo.py
 demo: demo-data
-	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(PY) tools/train.py configs/vmt/swin-t_pascal_demo.py --work-dir $(WORKDIR)
-	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(PY) tools/test.py configs/vmt/swin-t_pascal_demo.py $(WORKDIR)/iter_$$($(PY) -c "from mmengine.config import Config; print(Config.fromfile('configs/vmt/swin-t_pascal_demo.py').train_cfg.max_iters)").pth --work-dir $(WORKDIR) --out $(WORKDIR)/predictions
-	@echo "demo predictions and metrics.json are in $(WORKDIR)/predictions"
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(PY) tools/train.py $(DEMO_CONFIG) --work-dir $(WORKDIR)
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(PY) tools/test.py $(DEMO_CONFIG) $(WORKDIR)/iter_$$($(PY) -c "from mmengine.config import Config; print(Config.fromfile('$(DEMO_CONFIG)').train_cfg.max_iters)").pth --work-dir $(WORKDIR) --out $(WORKDIR)/predictions --show-dir $(WORKDIR)/vis --show-interval 5
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(PY) demo/demo_summary.py $(DEMO_CONFIG) $(WORKDIR)/predictions/metrics.json --drawings $(WORKDIR)/vis
 
 # Adding a task to a trained model (README "Add a task"): train semseg +
 # normals, add saliency with the two trained tasks frozen, export saliency as

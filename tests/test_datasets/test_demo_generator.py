@@ -7,19 +7,47 @@ import cv2
 import numpy as np
 import pytest
 import scipy.io
+from mmengine.config import Config
 
 from mmvmt.datasets import NYUDv2MTDataset, PascalContextMTDataset
 from mmvmt.datasets.facts import (context_name_to_id,
                                   normals_valid_context_ids, nyud_classes,
                                   part_name_to_class, voc_classes)
-from mmvmt.testing.demo_data import (DEMO_NUM_TRAIN, demo_semseg_classes,
+from mmvmt.testing.demo_data import (DEMO_NUM_TRAIN, DEMO_NUM_VAL, DEMO_SIZE,
+                                     class_pixel_counts, demo_semseg_classes,
                                      generate_demo_data, generate_nyud_mt,
                                      generate_pascal_mt)
+from mmvmt.testing.demo_data.generator import nyud_labels, pascal_labels
 from mmvmt.testing.demo_data.scenes import (MAT_PART_ORDER, NYUD_OBJECTS,
-                                            PASCAL_OBJECTS, PASCAL_SCENES,
-                                            PERSON_PARTS)
+                                            PASCAL_MIN_VISIBLE, PASCAL_OBJECTS,
+                                            PASCAL_PRIMARY, PASCAL_SCENES,
+                                            PERSON_PARTS, render_pascal)
 
 PERSON = voc_classes().index('person')
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+DEMO_BASES = dict(pascal='pascal_context_mt_demo.py', nyud='nyud_mt_demo.py')
+
+
+@pytest.fixture(scope='module')
+def default_sets():
+    """The labels of the default demo sets (seed 0, default size and
+    counts), computed without writing files: dataset -> split -> list."""
+    out = {}
+    for dataset, labels_of in (('pascal', pascal_labels), ('nyud',
+                                                           nyud_labels)):
+        labels = [labels_of(i) for i in range(DEMO_NUM_TRAIN + DEMO_NUM_VAL)]
+        out[dataset] = dict(
+            train=labels[:DEMO_NUM_TRAIN], val=labels[DEMO_NUM_TRAIN:])
+    return out
+
+
+def _subset_ids(dataset: str):
+    """Dataset class id -> id in the demo class subset."""
+    names = voc_classes() if dataset == 'pascal' else nyud_classes()
+    return {
+        names.index(c): i
+        for i, c in enumerate(demo_semseg_classes(dataset))
+    }
 
 
 def test_pascal_raw_layout(demo_raw):
@@ -171,19 +199,21 @@ def test_argument_checks(tmp_path):
 
 
 def test_defaults(tmp_path):
-    """Both sets by default, 80 train + 24 val images of 128x160 each."""
-    out = generate_demo_data(str(tmp_path))
+    """Both sets by default, of 128x160 images; 160 train + 32 val each by
+    default (the generator's and the tool's)."""
+    assert (DEMO_NUM_TRAIN, DEMO_NUM_VAL, DEMO_SIZE) == (160, 32, (128, 160))
+    out = generate_demo_data(str(tmp_path), num_train=1, num_val=1)
     assert out == {'PASCAL_MT': None, 'NYUD_MT': None}
     for name, ds in (('PASCAL_MT', PascalContextMTDataset), ('NYUD_MT',
                                                              NYUDv2MTDataset)):
         root = osp.join(tmp_path, name)
         images = sorted(os.listdir(osp.join(root, ds.IMG_DIR)))
-        assert len(images) == 104
+        assert len(images) == 2
         img = cv2.imread(osp.join(root, ds.IMG_DIR, images[0]))
         assert img.shape == (128, 160, 3)
-        for split, num in (('train', 80), ('val', 24)):
-            with open(osp.join(root, ds.SPLIT_FILE.format(split=split))) as f:
-                assert len(f.read().split()) == num
+    with open(osp.join(REPO, 'tools', 'misc', 'generate_demo_data.py')) as f:
+        tool = f.read()
+    assert 'default=DEMO_NUM_TRAIN' in tool and 'default=DEMO_NUM_VAL' in tool
 
 
 def test_scene_tables_use_known_names():
@@ -206,11 +236,15 @@ def test_scene_tables_use_known_names():
         for k, s in PASCAL_OBJECTS.items() if s.decoy_part
     }
     assert decoys == dict(car='frontside', dog='head')
+    # Every main object is a VOC object of its scene type.
+    voc = set(voc_classes())
+    for kind, scene in PASCAL_PRIMARY:
+        assert kind in PASCAL_SCENES[scene].kinds and kind in voc
 
 
 def test_demo_semseg_classes():
-    assert demo_semseg_classes('pascal') == ('background', 'bottle', 'car',
-                                             'chair', 'dog', 'horse', 'person',
+    assert demo_semseg_classes('pascal') == ('background', 'car', 'chair',
+                                             'dog', 'horse', 'person',
                                              'pottedplant', 'sofa',
                                              'tvmonitor')
     nyud = demo_semseg_classes('nyud')
@@ -222,18 +256,95 @@ def test_demo_semseg_classes():
 
 
 @pytest.mark.parametrize('dataset', ['pascal', 'nyud'])
-def test_demo_train_split_uses_exactly_the_demo_classes(tmp_path, dataset):
-    """The default demo train split (seed 0, 80 images; an image does not
-    depend on the number of images) holds every declared class, and no
-    other class."""
-    generate = generate_pascal_mt if dataset == 'pascal' else \
-        generate_nyud_mt
-    labels = generate(
-        str(tmp_path), num_train=DEMO_NUM_TRAIN, num_val=1, return_labels=True)
-    all_classes = voc_classes() if dataset == 'pascal' else nyud_classes()
+def test_default_train_split_uses_exactly_the_demo_classes(
+        default_sets, dataset):
+    """The default train split holds every declared class, and no other;
+    the demo dataset config declares its class pixel counts."""
+    subset = _subset_ids(dataset)
+    counts = np.zeros(len(subset), np.int64)
     seen = set()
-    for lab in labels.values():
-        if lab['split'] == 'train':
-            seen |= set(np.unique(lab['semseg']).tolist())
+    for lab in default_sets[dataset]['train']:
+        ids, num = np.unique(lab['semseg'], return_counts=True)
+        seen |= set(ids.tolist())
+        for i, n in zip(ids.tolist(), num.tolist()):
+            if i != 255:
+                counts[subset[i]] += n
     seen.discard(255)
-    assert {all_classes[i] for i in seen} == set(demo_semseg_classes(dataset))
+    assert seen == set(subset)
+    cfg = Config.fromfile(
+        osp.join(REPO, 'configs', '_base_', 'datasets', DEMO_BASES[dataset]))
+    assert list(cfg.semseg_class_pixels) == counts.tolist()
+    if dataset == 'pascal':
+        parts = np.concatenate([
+            lab['human_parts'].ravel()
+            for lab in default_sets[dataset]['train']
+        ])
+        assert list(cfg.human_parts_class_pixels) == np.bincount(
+            parts[parts != 255], minlength=7).tolist()
+
+
+@pytest.mark.parametrize('dataset', ['pascal', 'nyud'])
+def test_every_class_in_several_default_val_images(default_sets, dataset):
+    """The val split scores every class: each is in at least 4 of the 32
+    default val images."""
+    subset = _subset_ids(dataset)
+    images = {i: 0 for i in subset}
+    for lab in default_sets[dataset]['val']:
+        for i in set(np.unique(lab['semseg']).tolist()) - {255}:
+            images[i] += 1
+    assert min(images.values()) >= 4, images
+
+
+def test_person_annotation_rule(default_sets):
+    """Every person is annotated with parts: in human parts, every person
+    pixel is a part (1..6) and every other pixel background; an image
+    without a person is all-ignore (255)."""
+    person = context_name_to_id()['person']
+    num_with = 0
+    for split in ('train', 'val'):
+        for lab in default_sets['pascal'][split]:
+            is_person = lab['label_map'] == person
+            parts = lab['human_parts']
+            if not is_person.any():
+                assert (parts == 255).all()
+                continue
+            num_with += 1
+            assert (parts[is_person] >= 1).all()
+            assert (parts[is_person] <= 6).all()
+            assert (parts[~is_person] == 0).all()
+    assert num_with == 3 * (DEMO_NUM_TRAIN + DEMO_NUM_VAL) // 4
+
+
+def test_objects_are_large_enough():
+    """Every visible VOC object of the default images covers at least
+    PASCAL_MIN_VISIBLE (1.2%) of the image, and people are drawn at least
+    45% of the image height tall (unoccluded), a quarter of them over 70%."""
+    heights = []
+    area = DEMO_SIZE[0] * DEMO_SIZE[1]
+    for idx in range(0, DEMO_NUM_TRAIN + DEMO_NUM_VAL, 3):
+        canvas, persons, _ = render_pascal(idx, DEMO_SIZE, 0)
+        owner = canvas.owner()
+        for o, meta in enumerate(canvas.objects):
+            if meta['voc']:
+                assert (owner == o).sum() >= PASCAL_MIN_VISIBLE * area
+        for _, silhouette in persons:
+            rows = np.nonzero(np.any(list(silhouette.values()), axis=(0, 2)))
+            heights.append((rows[0].max() + 1 - rows[0].min()) / DEMO_SIZE[0])
+    assert PASCAL_MIN_VISIBLE * area >= 240
+    assert min(heights) >= 0.44 and np.percentile(heights, 75) >= 0.7
+
+
+def test_class_pixel_counts_small_case():
+    """class_pixel_counts (the tool's --class-pixels) counts the labels."""
+    counts = class_pixel_counts('pascal', num_train=3, size=(48, 64), seed=2)
+    sem = np.concatenate(
+        [pascal_labels(i, (48, 64), 2)['semseg'].ravel() for i in range(3)])
+    ids = _subset_ids('pascal')
+    expected = [0] * len(ids)
+    for i in sem[sem != 255].tolist():
+        expected[ids[i]] += 1
+    assert counts['semseg'] == expected
+    assert sum(counts['human_parts']) == sum(
+        int((pascal_labels(i, (48, 64), 2)['human_parts'] != 255).sum())
+        for i in range(3))
+    assert set(class_pixel_counts('nyud', 1, (48, 64))) == {'semseg'}

@@ -79,6 +79,13 @@ LOSS_CASES = [
     pytest.param(dict(type='WeightedBCELoss'), 'binary', id='weighted_bce'),
     pytest.param(dict(type='NormalsL1Loss'), 'normals', id='normals_l1'),
     pytest.param(dict(type='DepthL1Loss'), 'depth', id='depth_l1'),
+    pytest.param(
+        dict(
+            type='ClassBalancedCELoss',
+            class_frequency=[0.7] + [0.3 / 20] * 20,
+            task='semseg'),
+        'class21',
+        id='class_balanced_ce'),
     # mmseg's, the class-map tasks' default loss (mmvmt/tasks.py), alone:
     # it sums float16 losses in float16 (inf). The heads cast logits to
     # float32 before any loss (test_head_loss_path_casts_to_float32), and

@@ -4,7 +4,9 @@ Example:
     python tools/misc/generate_demo_data.py data/demo --dataset both
     python tools/dataset_converters/pascal_mt.py data/demo/PASCAL_MT
 
-Use ``--convert`` to run the PASCAL_MT converter right away.
+Use ``--convert`` to run the PASCAL_MT converter right away, and
+``--class-pixels`` to print the pixels of each class in the train split (the
+``*_class_pixels`` of the demo dataset configs).
 """
 import argparse
 import os.path as osp
@@ -13,7 +15,7 @@ import time
 from mmvmt.datasets.pascal_mt_conversion import (convert_pascal_mt,
                                                  converter_command)
 from mmvmt.testing.demo_data import (DEMO_NUM_TRAIN, DEMO_NUM_VAL, DEMO_SIZE,
-                                     generate_demo_data)
+                                     class_pixel_counts, generate_demo_data)
 
 
 def parse_args() -> argparse.Namespace:
@@ -32,6 +34,10 @@ def parse_args() -> argparse.Namespace:
         action='store_true',
         help='also convert the PASCAL_MT tree (human_parts_png, '
         'normals_png, edge_png)')
+    parser.add_argument(
+        '--class-pixels',
+        action='store_true',
+        help='also print the pixels of each class in the train split')
     return parser.parse_args()
 
 
@@ -56,6 +62,14 @@ def main() -> None:
         else:
             print('convert PASCAL_MT before use: '
                   f'{converter_command(pascal_root)}')
+    if args.class_pixels:
+        for name, dataset in (('PASCAL_MT', 'pascal'), ('NYUD_MT', 'nyud')):
+            if name not in written:
+                continue
+            counts = class_pixel_counts(dataset, args.num_train, args.size,
+                                        args.seed)
+            for task, pixels in counts.items():
+                print(f'{name} train {task} class pixels: {tuple(pixels)}')
 
 
 if __name__ == '__main__':

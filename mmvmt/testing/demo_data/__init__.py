@@ -11,15 +11,17 @@ foreground, surface normals (x right, y up, z towards the camera), depth
 Modules: :mod:`.renderer` (the depth-buffered renderer), :mod:`.scenes`
 (scene catalogues as data tables), :mod:`.writers` (raw-format files),
 :mod:`.generator` (the seeded generators) and :mod:`.classes` (the semseg
-classes the scenes use); the generators and
-:func:`~.classes.demo_semseg_classes` are re-exported here.
+classes the scenes use and their pixel counts); the generators,
+:func:`~.classes.demo_semseg_classes` and
+:func:`~.classes.class_pixel_counts` are re-exported here.
 """
-from .classes import demo_semseg_classes
+from .classes import class_pixel_counts, demo_semseg_classes
 from .generator import (DEMO_NUM_TRAIN, DEMO_NUM_VAL, DEMO_SIZE,
                         generate_demo_data, generate_nyud_mt,
                         generate_pascal_mt)
 
 __all__ = [
     'DEMO_NUM_TRAIN', 'DEMO_NUM_VAL', 'DEMO_SIZE', 'generate_pascal_mt',
-    'generate_nyud_mt', 'generate_demo_data', 'demo_semseg_classes'
+    'generate_nyud_mt', 'generate_demo_data', 'demo_semseg_classes',
+    'class_pixel_counts'
 ]

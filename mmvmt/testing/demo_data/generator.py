@@ -17,7 +17,7 @@ reproducible and an image does not depend on the number of images.
 """
 import os
 import os.path as osp
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, NamedTuple, Optional, Tuple
 
 import numpy as np
 
@@ -27,17 +27,19 @@ from mmvmt.datasets.facts import normals_valid_context_ids, part_name_to_class
 from mmvmt.datasets.pascal_mt_conversion import RAW_DIRS
 from mmvmt.fileio import encode_normals, write_image, write_label_map
 from .renderer import Canvas
-from .scenes import render_nyud, render_pascal
-from .writers import (soft_saliency, void_border, write_jpg, write_pascal_part,
-                      write_split_files, write_voc_png)
+from .scenes import Persons, render_nyud, render_pascal
+from .writers import (pascal_part_objects, soft_saliency, void_border,
+                      write_jpg, write_pascal_part, write_split_files,
+                      write_voc_png)
 
 __all__ = [
     'DEMO_NUM_TRAIN', 'DEMO_NUM_VAL', 'DEMO_SIZE', 'check_set_args',
-    'generate_pascal_mt', 'generate_nyud_mt', 'generate_demo_data'
+    'pascal_labels', 'nyud_labels', 'generate_pascal_mt', 'generate_nyud_mt',
+    'generate_demo_data'
 ]
 
-DEMO_NUM_TRAIN = 80
-DEMO_NUM_VAL = 24
+DEMO_NUM_TRAIN = 160
+DEMO_NUM_VAL = 32
 DEMO_SIZE = (128, 160)
 
 Labels = Dict[str, np.ndarray]
@@ -77,6 +79,65 @@ def _salient(canvas: Canvas, owner: np.ndarray) -> np.ndarray:
     return np.isin(owner, list(chosen))
 
 
+class _PascalImage(NamedTuple):
+    """One rendered PASCAL image and its maps as stored (raw)."""
+
+    canvas: Canvas
+    persons: Persons
+    owner: np.ndarray
+    image: np.ndarray
+    semseg: np.ndarray
+    sal: np.ndarray
+    normals_rgb: np.ndarray
+    label_map: np.ndarray
+
+
+def _pascal_image(idx: int, size: Tuple[int, int], seed: int) -> _PascalImage:
+    """Render PASCAL image ``idx`` and compute its raw maps."""
+    canvas, persons, rng = render_pascal(idx, size, seed)
+    owner = canvas.owner()
+    meta = canvas.objects
+    voc_map = np.array([m['voc'] for m in meta], np.uint8)[owner]
+    image = canvas.image(rng)
+    return _PascalImage(
+        canvas=canvas,
+        persons=persons,
+        owner=owner,
+        image=image,
+        semseg=voc_map if idx % 5 == 4 else void_border(voc_map),
+        sal=soft_saliency(_salient(canvas, owner), rng),
+        normals_rgb=encode_normals(canvas.normals),
+        label_map=np.array([m['ctx'] for m in meta], np.uint16)[owner])
+
+
+def _pascal_intended(img: _PascalImage, has_parts: bool) -> Labels:
+    """The labels the converted files of an image must hold."""
+    valid_ids = np.fromiter(normals_valid_context_ids(), np.int64)
+    return dict(
+        semseg=img.semseg,
+        sal=(img.sal.astype(np.float32) / 255. > 0.5).astype(np.uint8),
+        human_parts=_intended_parts(img.canvas, has_parts),
+        normals_png=np.where(
+            np.isin(img.label_map, valid_ids)[..., None], img.normals_rgb,
+            0).astype(np.uint8),
+        edge=label_map_edges(img.label_map),
+        label_map=img.label_map)
+
+
+def pascal_labels(idx: int,
+                  size: Tuple[int, int] = DEMO_SIZE,
+                  seed: int = 0) -> Labels:
+    """The intended labels of PASCAL image ``idx``, without writing files.
+
+    Returns:
+        dict: As an entry of :func:`generate_pascal_mt`'s labels, without
+        ``split``.
+    """
+    img = _pascal_image(idx, size, seed)
+    _, has_parts = pascal_part_objects(img.canvas, img.owner, img.persons)
+    return _pascal_intended(img, has_parts)
+
+
 def generate_pascal_mt(
         root: str,
         num_train: int = DEMO_NUM_TRAIN,
@@ -86,10 +147,12 @@ def generate_pascal_mt(
         return_labels: bool = False) -> Optional[Dict[str, Labels]]:
     """Write a raw ``PASCAL_MT`` tree (before conversion) under ``root``.
 
-    Every 4th image has no person (human parts all-ignore), every 5th
-    stores its semseg in ``semseg/pascal-context`` instead of
-    ``semseg/VOC12``, odd images are indoor scenes (wall/floor: normals
-    valid) and even ones outdoor (sky/grass/ground: normals invalid).
+    Image ``idx`` shows the main object ``scenes.PASCAL_PRIMARY[idx % 7]``
+    in its scene type: indoor (wall/floor: normals valid) or outdoor
+    (sky/grass/ground: normals invalid). Every 4th image has no person
+    (human parts all-ignore); every person is annotated with parts, so
+    every person pixel is a part in ``human_parts``. Every 5th image stores
+    its semseg in ``semseg/pascal-context`` instead of ``semseg/VOC12``.
 
     Args:
         root: Output folder (the ``PASCAL_MT`` root).
@@ -116,48 +179,79 @@ def generate_pascal_mt(
         os.makedirs(osp.join(root, folder), exist_ok=True)
     ids = [f'{2008 + i % 3}_{i:06d}' for i in range(num_train + num_val)]
     write_split_files(root, split_file, _splits(ids, num_train))
-    valid_ids = np.fromiter(normals_valid_context_ids(), np.int64)
     labels = {}
     for idx, img_id in enumerate(ids):
-        canvas, persons, rng = render_pascal(idx, size, seed)
-        owner = canvas.owner()
-        meta = canvas.objects
-        voc_map = np.array([m['voc'] for m in meta], np.uint8)[owner]
-        label_map = np.array([m['ctx'] for m in meta], np.uint16)[owner]
-
-        write_jpg(
-            _path(root, ds.IMG_DIR, img_id, ds.IMG_SUFFIX), canvas.image(rng))
+        img = _pascal_image(idx, size, seed)
+        write_jpg(_path(root, ds.IMG_DIR, img_id, ds.IMG_SUFFIX), img.image)
         if idx % 5 == 4:
-            semseg = voc_map
-            write_image(_path(root, context_dir, img_id, '.png'), semseg)
+            write_image(_path(root, context_dir, img_id, '.png'), img.semseg)
         else:
-            semseg = void_border(voc_map)
-            write_voc_png(_path(root, voc_dir, img_id, '.png'), semseg)
-        sal = soft_saliency(_salient(canvas, owner), rng)
-        write_image(_path(root, sal_dir, img_id, '.png'), sal)
+            write_voc_png(_path(root, voc_dir, img_id, '.png'), img.semseg)
+        write_image(_path(root, sal_dir, img_id, '.png'), img.sal)
         has_parts = write_pascal_part(
             _path(root, RAW_DIRS['human_parts'], img_id, '.mat'), img_id,
-            canvas, owner, persons)
-        normals_rgb = encode_normals(canvas.normals)
+            img.canvas, img.owner, img.persons)
         write_image(
             _path(root, RAW_DIRS['normals'], img_id, '.png'),
-            normals_rgb,
+            img.normals_rgb,
             channel_order='rgb')
         write_label_map(
-            _path(root, RAW_DIRS['label_map'], img_id, '.mat'), label_map)
-
+            _path(root, RAW_DIRS['label_map'], img_id, '.mat'), img.label_map)
         if return_labels:
             labels[img_id] = dict(
                 split='train' if idx < num_train else 'val',
-                semseg=semseg,
-                sal=(sal.astype(np.float32) / 255. > 0.5).astype(np.uint8),
-                human_parts=_intended_parts(canvas, has_parts),
-                normals_png=np.where(
-                    np.isin(label_map, valid_ids)[..., None], normals_rgb,
-                    0).astype(np.uint8),
-                edge=label_map_edges(label_map),
-                label_map=label_map)
+                **_pascal_intended(img, has_parts))
     return labels if return_labels else None
+
+
+class _NYUDImage(NamedTuple):
+    """One rendered NYUD image and its maps as stored."""
+
+    image: np.ndarray
+    seg: np.ndarray
+    depth: np.ndarray
+    normals: np.ndarray
+    edge: np.ndarray
+
+
+def _nyud_image(idx: int, size: Tuple[int, int], seed: int) -> _NYUDImage:
+    """Render NYUD image ``idx`` and compute its maps."""
+    canvas, rng = render_nyud(idx, size, seed)
+    owner = canvas.owner()
+    seg = np.array([m['cls'] for m in canvas.objects], np.uint8)[owner]
+    valid = np.array([m['valid'] for m in canvas.objects])[owner]
+    # Sensor holes: a few random blobs without depth and normals.
+    for _ in range(int(rng.integers(1, 3))):
+        cy, cx = rng.uniform(0, size[0]), rng.uniform(0, size[1])
+        r = rng.uniform(2., 6.)
+        valid &= (canvas.v - cy)**2 + (canvas.u - cx)**2 >= r**2
+    return _NYUDImage(
+        image=canvas.image(rng),
+        seg=seg,
+        depth=np.where(valid, canvas.depth, 0.).astype(np.float32),
+        normals=np.where(valid[..., None], canvas.normals,
+                         0.).astype(np.float32),
+        edge=label_map_edges(seg))
+
+
+def _nyud_intended(img: _NYUDImage) -> Labels:
+    """The decoded labels of an image."""
+    sem = img.seg - np.uint8(1)
+    sem[img.seg == 0] = 255
+    return dict(
+        semseg=sem, depth=img.depth, normals=img.normals, edge=img.edge)
+
+
+def nyud_labels(idx: int,
+                size: Tuple[int, int] = DEMO_SIZE,
+                seed: int = 0) -> Labels:
+    """The decoded labels of NYUD image ``idx``, without writing files.
+
+    Returns:
+        dict: As an entry of :func:`generate_nyud_mt`'s labels, without
+        ``split``.
+    """
+    return _nyud_intended(_nyud_image(idx, size, seed))
 
 
 def generate_nyud_mt(
@@ -196,35 +290,16 @@ def generate_nyud_mt(
 
     labels = {}
     for idx, img_id in enumerate(ids):
-        canvas, rng = render_nyud(idx, size, seed)
-        owner = canvas.owner()
-        seg = np.array([m['cls'] for m in canvas.objects], np.uint8)[owner]
-        valid = np.array([m['valid'] for m in canvas.objects])[owner]
-        # Sensor holes: a few random blobs without depth and normals.
-        for _ in range(int(rng.integers(1, 3))):
-            cy, cx = rng.uniform(0, size[0]), rng.uniform(0, size[1])
-            r = rng.uniform(2., 6.)
-            valid &= (canvas.v - cy)**2 + (canvas.u - cx)**2 >= r**2
-        depth = np.where(valid, canvas.depth, 0.).astype(np.float32)
-        normals = np.where(valid[..., None], canvas.normals,
-                           0.).astype(np.float32)
-        edge = label_map_edges(seg)
-
-        write_jpg(
-            _path(root, ds.IMG_DIR, img_id, ds.IMG_SUFFIX), canvas.image(rng))
-        write_image(ann_path('semseg', img_id), seg)
-        np.save(ann_path('depth', img_id), depth)
-        np.save(ann_path('normals', img_id), normals)
-        np.save(ann_path('edge', img_id), edge.astype(np.float32))
+        img = _nyud_image(idx, size, seed)
+        write_jpg(_path(root, ds.IMG_DIR, img_id, ds.IMG_SUFFIX), img.image)
+        write_image(ann_path('semseg', img_id), img.seg)
+        np.save(ann_path('depth', img_id), img.depth)
+        np.save(ann_path('normals', img_id), img.normals)
+        np.save(ann_path('edge', img_id), img.edge.astype(np.float32))
         if return_labels:
-            sem = seg - np.uint8(1)
-            sem[seg == 0] = 255
             labels[img_id] = dict(
                 split='train' if idx < num_train else 'val',
-                semseg=sem,
-                depth=depth,
-                normals=normals,
-                edge=edge)
+                **_nyud_intended(img))
     return labels if return_labels else None
 
 

@@ -21,9 +21,10 @@ from .renderer import Canvas
 __all__ = [
     'PersonPart', 'PERSON_PARTS', 'PERSON_MATERIALS', 'HAIR_V',
     'MAT_PART_ORDER', 'Box', 'Ellipsoid', 'ObjectSpec', 'View', 'Scene',
-    'PASCAL_OBJECTS', 'NYUD_OBJECTS', 'PASCAL_SCENES', 'PASCAL_VIEW',
-    'NYUD_VIEW', 'NYUD_WALL_ITEMS', 'place', 'paint_person', 'paint_object',
-    'render_pascal', 'render_nyud'
+    'PASCAL_OBJECTS', 'NYUD_OBJECTS', 'PASCAL_SCENES', 'PASCAL_PRIMARY',
+    'PASCAL_APPARENT_HEIGHT', 'PASCAL_MIN_VISIBLE', 'PASCAL_VIEW', 'NYUD_VIEW',
+    'NYUD_WALL_ITEMS', 'place', 'place_apparent', 'spec_top', 'paint_person',
+    'paint_object', 'render_pascal', 'render_nyud'
 ]
 
 #: A primitive's colour: a factor on the object's random colour, or RGB.
@@ -176,25 +177,73 @@ def _quadruped(rx: float,
                ry: float,
                rz: float,
                leg: float,
+               head: float,
+               neck: float,
                decoy_part: Optional[str] = None) -> ObjectSpec:
-    """An ellipsoid body on two (darker) cylindrical legs."""
+    """An animal facing right: an ellipsoid body on two (darker)
+    cylindrical legs, a neck of height ``neck`` (none if 0) carrying an
+    ellipsoid head of radius ``head``, and a tail."""
     legs = tuple(
         Box(.12, 0., leg + .05, dx=sx * rx, dz=.02, shading='cyl', colour=0.8)
         for sx in (-0.6, 0.6))
-    return ObjectSpec(
-        legs + (Ellipsoid(leg + ry, rx, ry, rz), ), decoy_part=decoy_part)
+    top = leg + 2 * ry
+    parts = legs + (
+        Box(.06,
+            leg + ry,
+            leg + 1.7 * ry,
+            dx=-rx,
+            dz=.05,
+            shading='cyl',
+            colour=0.7),
+        Ellipsoid(leg + ry, rx, ry, rz),
+    )
+    if neck:
+        parts += (Box(
+            2 * head, leg + ry, top + neck, dx=.8 * rx, dz=-.05,
+            shading='cyl'), )
+    parts += (Ellipsoid(
+        top + neck, 1.4 * head, head, head, dx=.8 * rx + .6 * head, dz=-.1), )
+    return ObjectSpec(parts, decoy_part=decoy_part)
 
+
+#: A chair facing the camera: a backrest above a seat edge on two legs.
+CHAIR = ObjectSpec((
+    Box(.05, 0., .42, dx=-.2, dz=-.2, shading='cyl', colour=0.6),
+    Box(.05, 0., .42, dx=.2, dz=-.2, shading='cyl', colour=0.6),
+    Box(.5, .42, .5, dz=-.2, colour=0.75),
+    Box(.5, .5, .95),
+))
+#: A sofa facing the camera: backrest, seat, two armrests, short feet.
+SOFA = ObjectSpec((
+    Box(.06, 0., .12, dx=-.8, dz=-.35, colour=0.4),
+    Box(.06, 0., .12, dx=.8, dz=-.35, colour=0.4),
+    Box(1.8, .45, .85, colour=0.85),
+    Box(1.4, .12, .45, dz=-.35),
+    Box(.22, .12, .62, dx=-.79, dz=-.4, shading='cyl'),
+    Box(.22, .12, .62, dx=.79, dz=-.4, shading='cyl'),
+))
 
 #: PASCAL object kinds (PASCAL-Context names).
 PASCAL_OBJECTS: Dict[str, ObjectSpec] = dict(
-    car=ObjectSpec((Box(3.5, 0., 1.4), ), decoy_part='frontside'),
-    sofa=ObjectSpec((Box(1.8, 0., .9), )),
-    chair=ObjectSpec((Box(.5, 0., .9), )),
+    car=ObjectSpec((
+        Box(3.6, .25, .95),
+        Box(2., .95, 1.45, colour=0.85),
+        Box(1.8, 1., 1.4, dz=-.01, colour=(70, 90, 110)),
+        Ellipsoid(.33, .33, .33, .15, dx=-1.15, dz=-.05, colour=(25, 25, 25)),
+        Ellipsoid(.33, .33, .33, .15, dx=1.15, dz=-.05, colour=(25, 25, 25)),
+    ),
+                   decoy_part='frontside'),
+    sofa=SOFA,
+    chair=CHAIR,
     building=ObjectSpec((Box(6., 0., 5.), ), behind=20.),
-    tvmonitor=ObjectSpec((Box(.6, .5, .95), )),
+    tvmonitor=ObjectSpec((
+        Box(.06, 0., .7, dz=.02, shading='cyl', colour=0.5),
+        Box(.9, .7, 1.25),
+        Box(.8, .74, 1.21, dz=-.01, colour=(15, 20, 35)),
+    )),
     bottle=ObjectSpec((Box(.1, 0., .3, shading='cyl'), )),
-    dog=_quadruped(.45, .2, .2, .3, decoy_part='head'),
-    horse=_quadruped(1.1, .4, .35, .9),
+    dog=_quadruped(.45, .2, .2, .3, .14, 0., decoy_part='head'),
+    horse=_quadruped(1.1, .4, .35, .9, .22, .45),
     pottedplant=ObjectSpec((
         Box(.3, 0., .3, shading='cyl'),
         Ellipsoid(.5, .25, .22, .2, colour=(50, 140, 50)),
@@ -208,8 +257,8 @@ PASCAL_OBJECTS: Dict[str, ObjectSpec] = dict(
 #: order of the random draw.
 NYUD_OBJECTS: Dict[str, ObjectSpec] = dict(
     bed=ObjectSpec((Box(2., 0., .6), )),
-    chair=ObjectSpec((Box(.5, 0., .9), )),
-    sofa=ObjectSpec((Box(1.8, 0., .9), )),
+    chair=CHAIR,
+    sofa=SOFA,
     table=ObjectSpec((Box(1.2, 0., .75), )),
     cabinet=ObjectSpec((Box(.8, 0., 1.6), )),
     lamp=ObjectSpec((Box(.06, 0., 1.2, dz=.01, shading='cyl'),
@@ -263,7 +312,7 @@ class Scene(NamedTuple):
     kinds: Tuple[str, ...]
 
 
-PASCAL_VIEW = View(1.1, (0.35, 0.5), (1.4, 1.8), near=3.)
+PASCAL_VIEW = View(1.0, (0.3, 0.45), (1.0, 1.5), near=1.5)
 NYUD_VIEW = View(0.9, (0.4, 0.55), (1.0, 1.4), near=1.5)
 
 #: Outdoor grounds: (Context name, colour), drawn with equal chance.
@@ -292,12 +341,47 @@ def _indoor(canvas: Canvas, rng: np.random.Generator) -> float:
     return far
 
 
-#: PASCAL scene types; image ``idx`` uses ``PASCAL_SCENES[idx % 2]``.
+#: PASCAL scene types, by index: outdoor (0) and indoor (1). ``kinds`` are
+#: the kinds of the extra objects of an image (tree and building are VOC
+#: background).
 PASCAL_SCENES = (
-    Scene(_outdoor, ('car', 'dog', 'horse', 'tree', 'building', 'bottle')),
-    Scene(_indoor,
-          ('chair', 'sofa', 'tvmonitor', 'pottedplant', 'dog', 'bottle')),
+    Scene(_outdoor, ('car', 'dog', 'horse', 'tree', 'building')),
+    Scene(_indoor, ('chair', 'sofa', 'tvmonitor', 'pottedplant', 'dog')),
 )
+
+#: The main object of each PASCAL image and its scene type: image ``idx``
+#: is built around ``PASCAL_PRIMARY[idx % 7]``, so every VOC class of the
+#: demo is the main object of one image in seven, in train and in val. The
+#: cycle's length is prime to the period 4 of the images without a person.
+_OUT, _IN = 0, 1
+PASCAL_PRIMARY: Tuple[Tuple[str, int], ...] = (
+    ('car', _OUT),
+    ('chair', _IN),
+    ('horse', _OUT),
+    ('sofa', _IN),
+    ('dog', _OUT),
+    ('tvmonitor', _IN),
+    ('pottedplant', _IN),
+)
+
+#: Apparent height (top of the object above its foot point, as a fraction
+#: of the image height) each PASCAL kind is drawn at: objects are framed as
+#: in a photo of them, never specks. People stand in their own lateral
+#: slot, from knee-length portraits down to half the image.
+PASCAL_APPARENT_HEIGHT: Dict[str, Tuple[float, float]] = dict(
+    person=(0.45, 0.9),
+    car=(0.25, 0.45),
+    horse=(0.45, 0.7),
+    dog=(0.28, 0.42),
+    chair=(0.32, 0.48),
+    sofa=(0.3, 0.45),
+    tvmonitor=(0.38, 0.55),
+    pottedplant=(0.3, 0.45),
+    tree=(0.5, 0.9))
+
+#: Every visible VOC object of a PASCAL image covers at least this
+#: fraction of the image (an image is re-drawn until it holds).
+PASCAL_MIN_VISIBLE = 0.012
 
 
 def place(canvas: Canvas, rng: np.random.Generator, z: float) -> float:
@@ -351,47 +435,99 @@ def paint_object(canvas: Canvas, obj: int, spec: ObjectSpec, x: float,
         canvas.paint(obj, *prim.geometry(canvas, x, z), rgb)
 
 
+def spec_top(spec: ObjectSpec) -> float:
+    """Height of the top of a (non-person) catalogue entry in metres."""
+    return max(p.y1 if isinstance(p, Box) else p.yc + p.ry for p in spec.prims)
+
+
+def place_apparent(canvas: Canvas, rng: np.random.Generator, top: float,
+                   apparent: Tuple[float, float], u: float,
+                   near: float) -> Tuple[float, float]:
+    """Foot point ``(x, z)`` of an object drawn at a random apparent size.
+
+    Args:
+        canvas: The canvas (camera).
+        rng: Generator of the apparent height.
+        top: Height of the object's top above its foot point in metres.
+        apparent: Range of its apparent height in image heights.
+        u: Image column of its axis.
+        near: Nearest depth in metres.
+    """
+    z = max(near,
+            canvas.focal * top / (rng.uniform(*apparent) * canvas.size[0]))
+    return (u - canvas.cx) * z / canvas.focal, z
+
+
+def _visible_enough(canvas: Canvas, min_fraction: float) -> bool:
+    """Whether every VOC object covers ``min_fraction`` of the image."""
+    area = np.bincount(
+        canvas.owner().ravel() + 1, minlength=len(canvas.objects) + 1)[1:]
+    need = min_fraction * canvas.prim.size
+    return all(a >= need for a, m in zip(area, canvas.objects) if m['voc'])
+
+
 def render_pascal(idx: int, size: Tuple[int, int],
                   seed: int) -> Tuple[Canvas, Persons, np.random.Generator]:
     """Render PASCAL image ``idx``.
 
-    Every 4th image has no person; the first person is annotated with
-    parts, others with probability 0.6.
+    The image shows the main object of :data:`PASCAL_PRIMARY` in its scene
+    type, 0-2 extra objects of that scene and, except in every 4th image,
+    one or two people, all annotated with parts. Objects stand in their own
+    lateral slots at the apparent sizes of
+    :data:`PASCAL_APPARENT_HEIGHT`; the image is drawn again (same
+    generator, next draws) until every visible VOC object covers
+    :data:`PASCAL_MIN_VISIBLE` of it.
 
     Returns:
         tuple: The canvas, the persons and the image's random generator
         (for the draws that follow: image noise, soft saliency).
+
+    Raises:
+        RuntimeError: If 100 draws in a row hide an object (only at sizes
+            far below the demo's).
     """
     rng = np.random.default_rng([seed, 1, idx])
     ctx = context_name_to_id()
     voc = {n: i for i, n in enumerate(voc_classes())}
-    scene = PASCAL_SCENES[idx % 2]
-    canvas = PASCAL_VIEW.canvas(size, rng)
-    far = scene.background(canvas, rng)
-
-    persons = []
-    n_person = 0 if idx % 4 == 3 else 1 + int(rng.integers(0, 2))
-    for k in range(n_person):
-        z = rng.uniform(PASCAL_VIEW.near, far - 1.)
-        parts = k == 0 or rng.random() < 0.6
-        o = canvas.add_object(
-            voc=voc['person'], ctx=ctx['person'], name='person', parts=parts)
-        sil = paint_person(canvas, rng, o, place(canvas, rng, z), z,
-                           rng.uniform(1.5, 1.9),
-                           rng.random() < 0.4)
-        persons.append((o, sil))
-
-    for kind in rng.choice(scene.kinds, size=int(rng.integers(1, 4))):
-        spec = PASCAL_OBJECTS[kind]
-        z = rng.uniform(PASCAL_VIEW.near, far - 0.5)
-        x = place(canvas, rng, z)
-        col = rng.uniform(30, 230, 3)
-        o = canvas.add_object(voc=voc.get(kind, 0), ctx=ctx[kind], name=kind)
-        if spec.behind is not None:
-            z = rng.uniform(far, far + spec.behind)
-            x = place(canvas, rng, z)
-        paint_object(canvas, o, spec, x, z, col)
-    return canvas, persons, rng
+    primary, scene_id = PASCAL_PRIMARY[idx % len(PASCAL_PRIMARY)]
+    scene = PASCAL_SCENES[scene_id]
+    n_person = 0 if idx % 4 == 3 else 1 + int(rng.random() < 0.35)
+    for _ in range(100):
+        canvas = PASCAL_VIEW.canvas(size, rng)
+        far = scene.background(canvas, rng)
+        n_extra = int(rng.choice(3, p=(0.35, 0.45, 0.2)))
+        kinds = ['person'] * n_person + [primary] + list(
+            rng.choice(scene.kinds, size=n_extra))
+        slots = rng.permutation(len(kinds))
+        persons = []
+        for kind, slot in zip(kinds, slots):
+            u = (slot + rng.uniform(0.3, 0.7)) / len(kinds) * size[1]
+            if kind == 'person':
+                height = rng.uniform(1.5, 1.9)
+                x, z = place_apparent(canvas, rng, height,
+                                      PASCAL_APPARENT_HEIGHT[kind], u,
+                                      PASCAL_VIEW.near)
+                o = canvas.add_object(
+                    voc=voc[kind], ctx=ctx[kind], name=kind, parts=True)
+                persons.append(
+                    (o, paint_person(canvas, rng, o, x, z, height, False)))
+                continue
+            spec = PASCAL_OBJECTS[kind]
+            if spec.behind is not None:
+                z = rng.uniform(far, far + spec.behind)
+                x = place(canvas, rng, z)
+            else:
+                x, z = place_apparent(canvas, rng, spec_top(spec),
+                                      PASCAL_APPARENT_HEIGHT[kind], u,
+                                      PASCAL_VIEW.near)
+            o = canvas.add_object(
+                voc=voc.get(kind, 0), ctx=ctx[kind], name=kind)
+            paint_object(canvas, o, spec, x, z, rng.uniform(30, 230, 3))
+        if _visible_enough(canvas, PASCAL_MIN_VISIBLE):
+            return canvas, persons, rng
+    raise RuntimeError(f'PASCAL demo image {idx} (seed {seed}, size {size}): '
+                       'no draw in 100 shows every object on '
+                       f'{PASCAL_MIN_VISIBLE:.1%} of the image')
 
 
 def _nyud_room(canvas: Canvas, rng: np.random.Generator,
