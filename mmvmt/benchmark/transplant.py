@@ -34,8 +34,9 @@ from typing import Any, Dict, Mapping, Optional, Union
 from mmengine.config import Config
 
 __all__ = [
-    'DATA_VARS', 'RUNTIME_KEYS', 'LOADERS', 'EVALUATORS', 'KEEP', 'find_swin',
-    'to_demo_config', 'set_swin_checkpoint', 'set_schedule'
+    'DATA_VARS', 'RUNTIME_KEYS', 'LOADERS', 'EVALUATORS', 'DEMO_HEAD_KEYS',
+    'KEEP', 'find_swin', 'to_demo_config', 'set_swin_checkpoint',
+    'set_schedule'
 ]
 
 #: Data variables of the demo dataset base that replace the method's.
@@ -59,6 +60,10 @@ class _Keep:
 
 
 KEEP = _Keep()
+
+#: Head keys the demo recipe sets: widths, classes and the demo's loss
+#: (class-balanced cross-entropy with the demo set's class counts).
+DEMO_HEAD_KEYS = ('in_channels', 'channels', 'num_classes', 'loss_decode')
 
 
 def _name(cfg: Config) -> str:
@@ -175,7 +180,7 @@ def to_demo_config(method_cfg: Config,
 
 def _transplant_model(model: dict, demo_model: dict, arch: Mapping, mname: str,
                       dname: str) -> None:
-    """The demo Swin's arch + init_cfg and the heads' widths, in place."""
+    """The demo Swin's arch + init_cfg and the heads' demo keys, in place."""
     demo_swin = find_swin(demo_model['backbone'], dname)
     swin = find_swin(model['backbone'], mname)
     for key in arch:
@@ -187,9 +192,9 @@ def _transplant_model(model: dict, demo_model: dict, arch: Mapping, mname: str,
             raise ValueError(f'{mname}: model.decode_heads.{task} has no '
                              f'counterpart in the demo config {dname} '
                              f'(heads {sorted(demo_heads)})')
-        head['in_channels'] = copy.deepcopy(demo_heads[task]['in_channels'])
-        if 'num_classes' in demo_heads[task]:
-            head['num_classes'] = demo_heads[task]['num_classes']
+        for key in DEMO_HEAD_KEYS:
+            if key in demo_heads[task]:
+                head[key] = copy.deepcopy(demo_heads[task][key])
 
 
 def set_swin_checkpoint(cfg: Config, checkpoint: Optional[str]) -> None:
