@@ -10,7 +10,7 @@ tasks = ('semseg', 'normals', 'sal')
 model = dict(
     frozen_tasks=_base_.tasks,
     decode_heads=dict(
-        sal=dict(_base_.task_head, in_channels=_base_.demo_head_in_channels)))
+        sal=dict(_base_.task_head, **_base_.demo_head)))
 train_dataloader = dict(dataset=dict(tasks=tasks))
 val_dataloader = dict(dataset=dict(tasks=tasks))
 test_dataloader = val_dataloader

@@ -12,9 +12,3 @@ model = dict(
 train_dataloader = dict(dataset=dict(tasks=tasks))
 val_dataloader = dict(dataset=dict(tasks=tasks))
 test_dataloader = val_dataloader
-val_evaluator = dict(
-    baseline=dict(
-        _delete_=True,
-        semseg=_base_.val_evaluator.baseline.semseg,
-        normals=_base_.val_evaluator.baseline.normals))
-test_evaluator = val_evaluator
