@@ -9,8 +9,7 @@ _base_ = ['./swin-t_pascal-semseg-normals_demo.py']
 tasks = ('semseg', 'normals', 'sal')
 model = dict(
     frozen_tasks=_base_.tasks,
-    decode_heads=dict(
-        sal=dict(_base_.task_head, **_base_.demo_head)))
+    decode_heads=dict(sal=dict(_base_.task_head, **_base_.demo_head)))
 train_dataloader = dict(dataset=dict(tasks=tasks))
 val_dataloader = dict(dataset=dict(tasks=tasks))
 test_dataloader = val_dataloader
