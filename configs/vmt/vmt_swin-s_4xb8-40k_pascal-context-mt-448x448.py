@@ -7,8 +7,4 @@ _base_ = [
 ]
 model = dict(
     backbone=dict(_base_.swin_arch, init_cfg=_base_.swin_init_cfg),
-    decode_heads=dict(
-        semseg=dict(in_channels=_base_.swin_head_in_channels),
-        human_parts=dict(in_channels=_base_.swin_head_in_channels),
-        sal=dict(in_channels=_base_.swin_head_in_channels),
-        normals=dict(in_channels=_base_.swin_head_in_channels)))
+    decode_heads=_base_.swin_pascal_heads)
