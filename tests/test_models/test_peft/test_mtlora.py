@@ -294,6 +294,21 @@ def test_with_cp_gives_the_same_outputs_and_gradients():
         torch.testing.assert_close(grads0[name], grads1[name])
 
 
+def test_public_taps_reach_every_trainable_parameter():
+    """No output norms there, and the patch merging runs per task too."""
+    model = MODELS.build(
+        peft_cfg(dict(type='MTLoRA', rank=2, taps='public'),
+                 tasks=TASKS4[:2])).train()
+    feats = model(torch.randn(1, 3, 32, 32))
+    assert [f.shape[1] for f in feats['semseg']] == [32, 64, 128, 128]
+    sum(f.sum() for fs in feats.values() for f in fs).backward()
+    without = [
+        n for n, p in model.named_parameters()
+        if p.requires_grad and p.grad is None
+    ]
+    assert without == []
+
+
 def _per_task_macs(swin, task_rank, size, taps):
     """Matmul MACs one more task costs: 12 r_t d_i N_i per stage, plus
     the patch merging 2 d_i^2 N_i (i < n - 1) with the public taps
