@@ -20,11 +20,13 @@ demo-data: install
 # Trains VMT on the PASCAL demo set (frozen demo Swin), evaluates it on the
 # val set, draws every 5th val image (image, ground truth above prediction)
 # and prints the metrics beside the trivial baselines of the same data.
-# OMP_WAIT_POLICY=PASSIVE: torch's two threads sleep while they wait instead
-# of spinning, which on two cores keeps a busy machine from slowing training
-# down tenfold.
+# One torch thread (DEMO_THREADS): on 2 cores a second thread, spinning while
+# it waits, made an iteration 1.3x faster on an idle machine and 20-30x
+# slower as soon as another process ran (measured: 0.27 s one thread; 0.2 s
+# and 6-9 s two threads).
 DEMO_CONFIG ?= configs/vmt/swin-t_pascal_demo.py
-DEMO_RUN = PATH=$(CURDIR)/$(VENV)/bin:$$PATH OMP_WAIT_POLICY=PASSIVE $(PY)
+DEMO_THREADS ?= 1
+DEMO_RUN = PATH=$(CURDIR)/$(VENV)/bin:$$PATH OMP_NUM_THREADS=$(DEMO_THREADS) $(PY)
 demo: install
 	$(PY) tools/misc/generate_demo_data.py $(DEMO) --dataset pascal --convert
 	$(DEMO_RUN) tools/train.py $(DEMO_CONFIG) --work-dir $(WORKDIR)
