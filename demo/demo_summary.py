@@ -93,8 +93,8 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, dict]:
         json.dump(trivial, f, indent=2)
     val = trivial[f'{PREDICTOR}_val']
     print('\nThe run on the val set beside the trivial predictor of the same '
-          'data (majority class, per-pixel mean of the training maps, '
-          'saliency 0):')
+          'data (majority class; per-pixel mean of the training maps; '
+          'probability 0 for saliency and edges):')
     print(
         format_table(
             summary_rows(metrics, val),

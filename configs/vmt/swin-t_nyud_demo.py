@@ -23,6 +23,6 @@ model = dict(
             num_classes=_base_.num_semseg_classes,
             loss_decode=dict(
                 _base_.demo_class_loss,
-                class_frequency=_base_.semseg_class_pixels)),
+                class_frequency=_base_.demo_semseg_class_pixels)),
         depth=demo_head,
         normals=demo_head))

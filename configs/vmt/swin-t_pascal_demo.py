@@ -30,11 +30,11 @@ model = dict(
             num_classes=_base_.num_semseg_classes,
             loss_decode=dict(
                 _base_.demo_class_loss,
-                class_frequency=_base_.semseg_class_pixels)),
+                class_frequency=_base_.demo_semseg_class_pixels)),
         human_parts=dict(
             demo_head,
             loss_decode=dict(
                 _base_.demo_class_loss,
-                class_frequency=_base_.human_parts_class_pixels)),
+                class_frequency=_base_.demo_human_parts_class_pixels)),
         sal=demo_head,
         normals=demo_head))

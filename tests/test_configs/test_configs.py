@@ -150,7 +150,8 @@ def test_adding_edge_takes_a_head_and_the_dataset_tasks(tmp_path):
 
 
 #: Settings in which a demo config may differ from its full config: the
-#: demo data root and sizes, the CPU schedule and runtime, no literature
+#: demo data root and sizes, the CPU schedule and runtime (with a fixed
+#: seed), no literature
 #: baseline (hence no best checkpoint by delta_m). The demo Swin (its
 #: architecture, checkpoint and the heads' widths), the demo set's semseg
 #: classes, the class-balanced loss of the class heads and the variables
@@ -163,7 +164,7 @@ DEMO_SETTINGS = (
     'default_hooks.logger.interval', 'default_hooks.checkpoint.interval',
     'default_hooks.checkpoint.max_keep_ckpts',
     'default_hooks.checkpoint.save_best', 'val_evaluator.baseline',
-    'test_evaluator.baseline') + tuple(
+    'test_evaluator.baseline', 'randomness') + tuple(
         f'{loader}.{key}'
         for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')
         for key in ('batch_size', 'num_workers', 'dataset.data_root'))
@@ -175,8 +176,8 @@ DEMO_SETTINGS = (
 DEMO_VARIABLES = ('demo_swin_checkpoint', 'demo_swin_arch',
                   'demo_swin_init_cfg', 'demo_head_in_channels',
                   'demo_head_channels', 'demo_head', 'semseg_classes',
-                  'num_semseg_classes', 'semseg_class_pixels',
-                  'human_parts_class_pixels', 'demo_class_loss')
+                  'num_semseg_classes', 'demo_semseg_class_pixels',
+                  'demo_human_parts_class_pixels', 'demo_class_loss')
 
 #: Pipeline arguments the demo sets: sizes and the random scale range.
 SIZE_ARGS = ('scale', 'crop_size', 'ratio_range')
@@ -212,7 +213,7 @@ def _pop_demo_model(cfg: dict) -> None:
         if task in ('semseg', 'human_parts'):
             assert head.pop('loss_decode') == dict(
                 cfg['demo_class_loss'],
-                class_frequency=cfg[f'{task}_class_pixels']), task
+                class_frequency=cfg[f'demo_{task}_class_pixels']), task
     assert heads['semseg'].pop('num_classes') == cfg['num_semseg_classes']
     assert cfg['demo_class_loss']['type'] == 'ClassBalancedCELoss'
 

@@ -273,13 +273,13 @@ def test_default_train_split_uses_exactly_the_demo_classes(
     assert seen == set(subset)
     cfg = Config.fromfile(
         osp.join(REPO, 'configs', '_base_', 'datasets', DEMO_BASES[dataset]))
-    assert list(cfg.semseg_class_pixels) == counts.tolist()
+    assert list(cfg.demo_semseg_class_pixels) == counts.tolist()
     if dataset == 'pascal':
         parts = np.concatenate([
             lab['human_parts'].ravel()
             for lab in default_sets[dataset]['train']
         ])
-        assert list(cfg.human_parts_class_pixels) == np.bincount(
+        assert list(cfg.demo_human_parts_class_pixels) == np.bincount(
             parts[parts != 255], minlength=7).tolist()
 
 

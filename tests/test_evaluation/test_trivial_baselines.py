@@ -1,4 +1,5 @@
 """Trivial baselines on a hand-made NYUD tree and on the demo PASCAL set."""
+import importlib.util
 import math
 import os
 import os.path as osp
@@ -140,3 +141,30 @@ def test_demo_pascal_by_hand(tmp_path):
     # Saliency 0: an image scores 1 only if it has no salient pixel.
     empty = [not (v['sal'] == 1).any() for v in val_labels]
     assert val['sal/mIoU'] == pytest.approx(100 * np.mean(empty))
+
+
+def _demo_summary():
+    path = osp.join(REPO, 'demo', 'demo_summary.py')
+    spec = importlib.util.spec_from_file_location('mmvmt_demo_summary', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_demo_summary_rows():
+    """One row per task's primary metric; the ratio follows the direction."""
+    rows = _demo_summary().summary_rows(
+        {
+            'semseg/mIoU': 30.,
+            'semseg/aAcc': 90.,
+            'normals/mean': 10.,
+            'sal/mIoU': 60.
+        }, {
+            'semseg/mIoU': 10.,
+            'semseg/aAcc': 80.,
+            'normals/mean': 25.,
+            'sal/mIoU': 0.
+        })
+    assert [r[0].split()[0]
+            for r in rows] == ['semseg/mIoU', 'normals/mean', 'sal/mIoU']
+    assert [r[3] for r in rows] == ['3.0x', '2.5x', 'n/a']

@@ -6,7 +6,7 @@ Example:
 
 Use ``--convert`` to run the PASCAL_MT converter right away, and
 ``--class-pixels`` to print the pixels of each class in the train split (the
-``*_class_pixels`` of the demo dataset configs).
+``demo_*_class_pixels`` of the demo dataset configs).
 """
 import argparse
 import os.path as osp

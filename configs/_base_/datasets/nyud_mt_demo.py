@@ -21,8 +21,8 @@ num_semseg_classes = len(semseg_classes)
 # class order, as `python tools/misc/generate_demo_data.py --class-pixels`
 # prints them (a test recounts them): the class frequencies of the demo's
 # class-balanced loss (demo_cpu.py `demo_class_loss`).
-semseg_class_pixels = (1634986, 449098, 197290, 88440, 50100, 117037, 71058,
-                       36717, 45972, 457454, 5602, 76255, 21623)
+demo_semseg_class_pixels = (1634986, 449098, 197290, 88440, 50100, 117037,
+                            71058, 36717, 45972, 457454, 5602, 76255, 21623)
 img_scale = (160, 128)
 crop_size = (128, 160)
 train_pipeline = [

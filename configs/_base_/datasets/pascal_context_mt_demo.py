@@ -22,9 +22,10 @@ num_semseg_classes = len(semseg_classes)
 # class order, as `python tools/misc/generate_demo_data.py --class-pixels`
 # prints them (a test recounts them): the class frequencies of the demo's
 # class-balanced losses (demo_cpu.py `demo_class_loss`).
-semseg_class_pixels = (2594172, 88208, 22712, 50874, 47285, 209678, 35090,
-                       101205, 39860)
-human_parts_class_pixels = (2204293, 17051, 85413, 28544, 31748, 44663, 45888)
+demo_semseg_class_pixels = (2588303, 88116, 26436, 50038, 47278, 209869, 31653,
+                            105832, 39769)
+demo_human_parts_class_pixels = (2204047, 17064, 85416, 28482, 31659, 44929,
+                                 46003)
 img_scale = (160, 128)
 crop_size = (128, 160)
 train_pipeline = [

@@ -366,14 +366,15 @@ PASCAL_PRIMARY: Tuple[Tuple[str, int], ...] = (
 
 #: Apparent height (top of the object above its foot point, as a fraction
 #: of the image height) each PASCAL kind is drawn at: objects are framed as
-#: in a photo of them, never specks. People stand in their own lateral
-#: slot, from knee-length portraits down to half the image.
+#: in a photo of them, never specks, and seen whole (moved back where their
+#: feet would leave the image). People are drawn from knee-length portraits
+#: down to half the image.
 PASCAL_APPARENT_HEIGHT: Dict[str, Tuple[float, float]] = dict(
     person=(0.45, 0.9),
     car=(0.25, 0.45),
     horse=(0.45, 0.7),
     dog=(0.28, 0.42),
-    chair=(0.32, 0.48),
+    chair=(0.36, 0.52),
     sofa=(0.3, 0.45),
     tvmonitor=(0.38, 0.55),
     pottedplant=(0.3, 0.45),
@@ -440,9 +441,13 @@ def spec_top(spec: ObjectSpec) -> float:
     return max(p.y1 if isinstance(p, Box) else p.yc + p.ry for p in spec.prims)
 
 
-def place_apparent(canvas: Canvas, rng: np.random.Generator, top: float,
-                   apparent: Tuple[float, float], u: float,
-                   near: float) -> Tuple[float, float]:
+def place_apparent(canvas: Canvas,
+                   rng: np.random.Generator,
+                   top: float,
+                   apparent: Tuple[float, float],
+                   u: float,
+                   near: float,
+                   feet_in_frame: bool = False) -> Tuple[float, float]:
     """Foot point ``(x, z)`` of an object drawn at a random apparent size.
 
     Args:
@@ -452,9 +457,15 @@ def place_apparent(canvas: Canvas, rng: np.random.Generator, top: float,
         apparent: Range of its apparent height in image heights.
         u: Image column of its axis.
         near: Nearest depth in metres.
+        feet_in_frame: Move the object back (smaller) where its foot point
+            would fall below the image, so that it is seen whole.
     """
     z = max(near,
             canvas.focal * top / (rng.uniform(*apparent) * canvas.size[0]))
+    if feet_in_frame:
+        # Foot row: horizon + focal * cam_h / z <= the last row.
+        room = canvas.size[0] - 1 - canvas.horizon
+        z = max(z, canvas.focal * canvas.cam_h / room)
     return (u - canvas.cx) * z / canvas.focal, z
 
 
@@ -517,9 +528,14 @@ def render_pascal(idx: int, size: Tuple[int, int],
                 z = rng.uniform(far, far + spec.behind)
                 x = place(canvas, rng, z)
             else:
-                x, z = place_apparent(canvas, rng, spec_top(spec),
-                                      PASCAL_APPARENT_HEIGHT[kind], u,
-                                      PASCAL_VIEW.near)
+                x, z = place_apparent(
+                    canvas,
+                    rng,
+                    spec_top(spec),
+                    PASCAL_APPARENT_HEIGHT[kind],
+                    u,
+                    PASCAL_VIEW.near,
+                    feet_in_frame=True)
             o = canvas.add_object(
                 voc=voc.get(kind, 0), ctx=ctx[kind], name=kind)
             paint_object(canvas, o, spec, x, z, rng.uniform(30, 230, 3))
