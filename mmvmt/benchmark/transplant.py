@@ -45,7 +45,7 @@ DATA_VARS = ('data_root', 'img_scale', 'crop_size', 'train_pipeline',
 #: Runtime keys the demo's runtime (``configs/_base_/demo_cpu.py``) sets.
 RUNTIME_KEYS = ('env_cfg', 'train_cfg', 'val_cfg', 'test_cfg', 'optim_wrapper',
                 'param_scheduler', 'default_hooks', 'log_processor',
-                'warmup_iters', 'max_iters')
+                'randomness', 'warmup_iters', 'max_iters')
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 EVALUATORS = ('val_evaluator', 'test_evaluator')
 #: The demo config's variable naming the demo Swin's architecture keys.

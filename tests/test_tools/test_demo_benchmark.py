@@ -603,7 +603,11 @@ def test_trivial_rows_come_from_evaluate_trivial_baselines(
     def evaluate_trivial_baselines(cfg):
         seen.append(cfg)
         return {
-            'all-background': {
+            'trivial_train': {
+                'semseg/mIoU': 99.0,
+                'human_parts/mIoU': 99.0
+            },
+            'trivial_val': {
                 'semseg/mIoU': 21.0,
                 'human_parts/mIoU': 25.0
             }
@@ -616,13 +620,14 @@ def test_trivial_rows_come_from_evaluate_trivial_baselines(
     args = [a for a in _tool_args(tmp_path) if a != '--no-trivial']
     assert tool.main(args + ['--val-images', '3']) == 0
     out = capsys.readouterr().out
-    assert ('| Trivial: all-background | — | — | 21.00 | 25.00 | — | — | — '
-            '| — |') in out
+    label = f'Trivial: {tool.TRIVIAL_LABEL}'
+    assert (f'| {label} | — | — | 21.00 | 25.00 | — | — | — | — |') in out
+    assert '99.00' not in out  # the train split's scores are not shown
     (cfg, ) = seen  # the demo as the runs see it
     assert cfg.val_dataloader.dataset.data_root == str(tmp_path)
     assert cfg.val_dataloader.dataset.indices == 3
     written = json.loads((tmp_path / 'work' / 'results.json').read_text())
-    assert written['trivial'][0]['label'] == 'Trivial: all-background'
+    assert [row['label'] for row in written['trivial']] == [label]
 
 
 def test_demo_benchmark_py_is_the_demo_setting(tmp_path, capsys):
