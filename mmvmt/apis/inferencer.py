@@ -4,7 +4,7 @@ Example::
 
     from mmvmt.apis import MultiTaskInferencer
     inferencer = MultiTaskInferencer(
-        'configs/vmt/swin-t_pascal_demo.py', weights='iter_600.pth',
+        'configs/vmt/swin-t_pascal_demo.py', weights='iter_800.pth',
         device='cpu')
     result = inferencer('demo.jpg', out_dir='outputs')
     result['predictions']['semseg']      # H x W class ids

@@ -15,13 +15,14 @@ What moves (everything else stays the method's):
   classes' ``metainfo``) with the method's own task list, and the data
   variables of :data:`DATA_VARS`;
 * runtime: the keys of :data:`RUNTIME_KEYS` (the demo_cpu schedule,
-  optimizer, default hooks, env);
+  optimizer, default hooks, env, seed);
 * variables only the demo config defines (the demo Swin's and the demo
   classes), so the result reads like the demo;
 * the demo Swin: the keys of the demo's ``demo_swin_arch`` and its
   ``init_cfg``, into wherever the method keeps its Swin (:func:`find_swin`);
-* the heads: ``in_channels`` (the demo Swin's widths) and, for class tasks,
-  ``num_classes`` of the demo's head of the same task;
+* the heads: the keys of :data:`DEMO_HEAD_KEYS` of the demo's head of the
+  same task (the demo Swin's widths, the demo width, the demo classes and
+  the class-balanced loss of the class tasks);
 * the evaluator baseline: kept, dropped or replaced (``baseline``).
 
 A config that is a demo config already (the CNN reference, which brings
