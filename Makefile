@@ -39,12 +39,12 @@ demo: install
 # a task pack and compose it onto the first model; the old tasks' metrics and
 # predictions must come out identical (compare_test_runs.py exits 1
 # otherwise). ADD_TASK_ARGS go to both trainings (e.g. shorter runs:
-# "train_cfg.max_iters=200").
+# "train_cfg.max_iters=200"). One torch thread, as `make demo` (DEMO_THREADS).
 ADD_TASK_DIR  ?= work_dirs/demo_add_task
 ADD_TASK_ARGS ?=
 ADD_TASK_BASE := configs/vmt/add_task/swin-t_pascal-semseg-normals_demo.py
 ADD_TASK_NEW  := configs/vmt/add_task/swin-t_pascal-semseg-normals_add-sal_demo.py
-RUN_PY        := PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(PY)
+RUN_PY        := $(DEMO_RUN)
 BASE_DIR      := $(ADD_TASK_DIR)/semseg-normals
 NEW_DIR       := $(ADD_TASK_DIR)/add-sal
 demo-add-task: demo-data
