@@ -1,5 +1,9 @@
-"""Tiny model configs shared by end-to-end tests (no pretrained weights)."""
+"""Tiny models shared by end-to-end tests (no pretrained weights)."""
 from typing import Dict, Sequence
+
+import torch
+from mmengine.model import BaseModel
+from torch import nn
 
 #: Number of classes used for class tasks in tiny test models.
 TINY_NUM_CLASSES = dict(semseg=21, human_parts=7)
@@ -43,3 +47,16 @@ def tiny_model_cfg(tasks: Sequence[str] = ('semseg', 'human_parts', 'sal',
             if task in TINY_NUM_CLASSES else dict(head)
             for task in tasks
         })
+
+
+class ToyRunnerModel(BaseModel):
+    """y = w x on a batch of 2-vectors; the loss is the mean of y^2. For
+    tests of a real mmengine Runner (checkpoints, resume)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.linear = nn.Linear(2, 1)
+
+    def forward(self, inputs, data_samples=None, mode='tensor'):
+        out = self.linear(torch.stack(inputs))
+        return dict(loss=out.pow(2).mean()) if mode == 'loss' else out

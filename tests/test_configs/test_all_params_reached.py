@@ -22,8 +22,7 @@ from torch import nn
 
 from mmvmt.benchmark import demo_config_of
 from mmvmt.benchmark.transplant import set_swin_checkpoint, to_demo_config
-from mmvmt.structures import MultiTaskDataSample
-from mmvmt.tasks import BINARY, CLASS, DEPTH, NORMALS, get_task
+from mmvmt.testing.random_batch import random_batch
 
 FOLDERS = ('vmt', 'baselines', 'single_task')
 SIZE = 32
@@ -56,34 +55,11 @@ def demo_model_cfg(path: str, demos: dict) -> dict:
     return model
 
 
-def _target(task: str, head: nn.Module) -> torch.Tensor:
-    spec = get_task(task)
-    if spec.kind == CLASS:
-        return torch.randint(0, head.out_channels, (1, SIZE, SIZE))
-    if spec.kind == BINARY:
-        return torch.randint(0, 2, (1, SIZE, SIZE))
-    if spec.kind == NORMALS:
-        return nn.functional.normalize(torch.randn(3, SIZE, SIZE), dim=0)
-    if spec.kind == DEPTH:
-        return torch.rand(1, SIZE, SIZE) * 4 + 0.1
-    raise ValueError(f'no random target for {task!r} ({spec.kind!r})')
-
-
 def unreached_parameters(model: nn.Module) -> list:
     """Trainable parameters without a gradient after one loss backward."""
     model.train()
-    samples = []
-    for _ in range(2):
-        sample = MultiTaskDataSample(
-            metainfo=dict(
-                img_shape=(SIZE, SIZE),
-                ori_shape=(SIZE, SIZE),
-                pad_shape=(SIZE, SIZE),
-                padding_size=[0, 0, 0, 0]))
-        for task, head in model.decode_heads.items():
-            sample.set_task_gt(task, _target(task, head))
-        samples.append(sample)
-    losses = model.loss(torch.randn(2, 3, SIZE, SIZE), samples)
+    inputs, samples = random_batch(model, 2, SIZE)
+    losses = model.loss(inputs, samples)
     loss, _ = model.parse_losses(losses)
     loss.backward()
     return [

@@ -8,10 +8,9 @@ import os.path as osp
 
 import pytest
 import torch
-import torch.nn as nn
 from mmengine.config import Config
-from mmengine.model import BaseModel
 from mmengine.runner import Runner
+from tiny_models import ToyRunnerModel
 from tool_runs import load_tool
 from torch.utils.data import Dataset
 
@@ -22,17 +21,6 @@ _names = itertools.count()
 
 class Killed(BaseException):
     """Stands for SIGKILL: nothing after it runs, no handler sees it."""
-
-
-class ToyModel(BaseModel):
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.linear = nn.Linear(2, 1)
-
-    def forward(self, inputs, data_samples=None, mode='tensor'):
-        out = self.linear(torch.stack(inputs))
-        return dict(loss=out.pow(2).mean()) if mode == 'loss' else out
 
 
 class ToyData(Dataset):
@@ -50,7 +38,7 @@ def _train(work_dir: str, **runner_args) -> Runner:
     on other data."""
     torch.manual_seed(0)
     runner = Runner(
-        model=ToyModel(),
+        model=ToyRunnerModel(),
         work_dir=work_dir,
         train_dataloader=dict(
             dataset=ToyData(),

@@ -62,8 +62,8 @@ from mmseg.registry import MODELS
 from torch import Tensor, nn
 
 import mmvmt  # noqa: F401
-from mmvmt.structures import MultiTaskDataSample
-from mmvmt.tasks import BINARY, CLASS, DEPTH, NORMALS, TASKS, get_task
+from mmvmt.tasks import CLASS, TASKS, get_task
+from mmvmt.testing.random_batch import random_batch
 from mmvmt.utils.param_count import count_parameters
 
 __all__ = [
@@ -288,39 +288,6 @@ def load_model_cfg(path: str,
     return model
 
 
-def _random_gt(task: str, head: nn.Module, size: int) -> Tensor:
-    """A random target of ``task`` in its range, ``(C, H, W)``."""
-    spec = get_task(task)
-    if spec.kind == CLASS:
-        return torch.randint(0, head.out_channels, (1, size, size))
-    if spec.kind == BINARY:
-        return torch.randint(0, 2, (1, size, size))
-    if spec.kind == NORMALS:
-        return nn.functional.normalize(torch.randn(3, size, size), dim=0)
-    if spec.kind == DEPTH:
-        return torch.rand(1, size, size) * 4 + 0.1
-    raise ValueError(f'benchmark_methods: no random target for task '
-                     f'{task!r} of kind {spec.kind!r}')
-
-
-def _batch(model: nn.Module, args, device: torch.device):
-    """Random images and samples with every task's target."""
-    size = args.size
-    inputs = torch.randn(args.batch, 3, size, size, device=device)
-    samples = []
-    for _ in range(args.batch):
-        sample = MultiTaskDataSample(
-            metainfo=dict(
-                img_shape=(size, size),
-                ori_shape=(size, size),
-                pad_shape=(size, size),
-                padding_size=[0, 0, 0, 0]))
-        for task, head in model.decode_heads.items():
-            sample.set_task_gt(task, _random_gt(task, head, size).to(device))
-        samples.append(sample)
-    return inputs, samples
-
-
 def _param_counts(model: nn.Module) -> Dict[str, int]:
     counts = count_parameters(model)
     backbone = sum(v['trainable'] for g, v in counts.items()
@@ -346,7 +313,8 @@ class _Job:
             model = revert_sync_batchnorm(model)
         self.model = model.to(device)
         self.params = _param_counts(self.model)
-        self.inputs, self.samples = _batch(self.model, args, device)
+        self.inputs, self.samples = random_batch(self.model, args.batch,
+                                                 args.size, device)
         self.device = device
         self.amp = args.amp
         self.backbone_only = args.backbone_only

@@ -8,9 +8,8 @@ import os.path as osp
 
 import pytest
 import torch
-import torch.nn as nn
-from mmengine.model import BaseModel
 from mmengine.runner import Runner, find_latest_checkpoint
+from tiny_models import ToyRunnerModel
 from torch.utils.data import Dataset
 
 from mmvmt.engine.hooks import SafeCheckpointHook, safe_checkpoint_hook
@@ -18,20 +17,6 @@ from mmvmt.utils import checkpoint_io
 from mmvmt.utils.checkpoint_io import AtomicLocalBackend
 
 _names = itertools.count()
-
-
-class ToyModel(BaseModel):
-    """y = w x; the loss is the mean of y^2."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.linear = nn.Linear(2, 1)
-
-    def forward(self, inputs, data_samples=None, mode='tensor'):
-        out = self.linear(torch.stack(inputs))
-        if mode == 'loss':
-            return dict(loss=out.pow(2).mean())
-        return out
 
 
 class ToyData(Dataset):
@@ -48,7 +33,7 @@ def train(work_dir: str,
           resume: bool = False,
           **hook_args) -> Runner:
     runner = Runner(
-        model=ToyModel(),
+        model=ToyRunnerModel(),
         work_dir=work_dir,
         train_dataloader=dict(
             dataset=ToyData(),
