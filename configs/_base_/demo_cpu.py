@@ -4,7 +4,8 @@
 # whole images, a higher lr for the short run, one validation and one
 # checkpoint at the end), DDP over gloo. The demo configs add the model base
 # (the demo Swin, _base_/models/swin-demo.py) and a demo dataset base (demo
-# data root, sizes, the demo set's classes and their pixel counts).
+# data root, sizes, the train pipeline without augmentation, the demo set's
+# classes and their pixel counts).
 _base_ = ['./default_runtime.py', './schedules/schedule_40k_adamw_cosine.py']
 env_cfg = dict(cudnn_benchmark=False, dist_cfg=dict(backend='gloo'))
 # A fixed seed: `make demo` prints the same numbers on every run (up to CPU

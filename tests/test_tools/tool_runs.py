@@ -81,11 +81,6 @@ def tiny_config(work_dir: str,
         cfg[loader].dataset.data_root = data_root
         cfg[loader].num_workers = 0
         cfg[loader].persistent_workers = False
-    (crop, ) = [
-        t for t in cfg.train_dataloader.dataset.pipeline
-        if t['type'] == 'RandomCrop'
-    ]
-    crop['crop_size'] = (48, 48)
     cfg.param_scheduler = [dict(type='ConstantLR', factor=1.0, by_epoch=False)]
     cfg.optim_wrapper.optimizer.lr = 1e-2
     cfg.train_cfg = dict(
