@@ -30,7 +30,7 @@ crop_size = (128, 160)  # the whole image: the demo does not crop
 # The full config's train pipeline without its random transforms (scale,
 # crop, flip, photometric distortion): the demo trains on the whole images
 # as they are. With them, 800 iterations (each image seen 20 times) left the
-# model underfitted (the same errors on train and val images); without
+# model underfitted (about the same errors on train and val images); without
 # them every task scores higher (README, "What `make demo` shows").
 train_pipeline = [
     dict(type='LoadImageFromFile'),
