@@ -68,7 +68,9 @@ QUICK = dict(max_iters=4, val_images=2, warmup=1, num_workers=0)
 #: The demo table's iterations per run (not the demo config's 800): the 14
 #: runs x 3 seeds fit about 60 min on the 2-core machine, as solved by
 #: ``--fit-budget 60 --timings-from <calibration>/results.json`` from a
-#: ``--max-iters 20 --seeds 0`` calibration of this demo (403, rounded).
+#: ``--max-iters 20 --seeds 0`` calibration of the demo when it still
+#: trained with augmentation (403, rounded); the demo without it took
+#: 64.6 min at 400 (README).
 DEMO_MAX_ITERS = 400
 #: Seeds per setting (the demo ranks methods over seeds; the literature
 #: tables are single runs).
@@ -409,15 +411,15 @@ def _estimate_hours(args: argparse.Namespace, runs: Sequence) -> List[str]:
 TRIVIAL_LABEL = 'majority class / image-blind prior / all-zero (val)'
 
 
-def _trivial(args: argparse.Namespace, demo) -> Tuple[dict, float, str]:
-    """The trivial predictors' metrics (demo), the seconds, a note."""
+def _trivial(args: argparse.Namespace, demo) -> Tuple[dict, float]:
+    """The trivial predictors' metrics (demo) and the seconds."""
     if args.setting != 'demo' or args.no_trivial:
-        return {}, 0.0, ''
+        return {}, 0.0
     start = time.perf_counter()
     values = evaluate_trivial_baselines(demo)
     # The table's metrics are val metrics: the predictors' val scores only.
     row = {TRIVIAL_LABEL: values[f'{PREDICTOR}_val']}
-    return row, time.perf_counter() - start, ''
+    return row, time.perf_counter() - start
 
 
 def _baseline(manifests: Sequence[dict], tasks: Sequence[str],
@@ -557,7 +559,7 @@ def _report(args, methods, tasks, manifests, demo_cfg, baseline_file) -> int:
     trains = [m for m in manifests if m.get('kind', 'train') == 'train']
     baseline, baseline_command, note = _baseline(trains, tasks, baseline_file)
     summary = bm.summarize(trains, methods, tasks, args.seeds, baseline)
-    trivial, trivial_s, trivial_note = _trivial(args, demo_cfg)
+    trivial, trivial_s = _trivial(args, demo_cfg)
     extra = bm.trivial_rows(trivial, tasks, baseline)
     published, points = _published_points(args, summary['rows'])
     scale = (f'{args.dataset} demo, {demo_cfg.train_cfg.max_iters} '
@@ -566,7 +568,8 @@ def _report(args, methods, tasks, manifests, demo_cfg, baseline_file) -> int:
     title = f'{scale}, seeds {args.seeds}'
     table = bm.format_table(summary, tasks, extra)
     notes = bm.table_notes(summary, args.seeds, args.timing_warmup)
-    notes += [n for n in (note, trivial_note) if n]
+    if note:
+        notes.append(note)
     if published:
         notes.append('Published (not ours, on the real benchmark): ' +
                      ', '.join(f'{k} Δm {v["delta_m"]:+.2f}'
